@@ -10,7 +10,7 @@ from typing import Mapping
 from .tokenize import MAX_TOKENS, InputError
 
 DEFAULT_SENTENCE = "The animal didn't cross the street because it was tired."
-DEFAULT_TOKEN = "it"
+DEFAULT_TOKEN = ""  # automatic: "it" if the sentence has it, else its last word
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
 ENV_PREFIX = "BLOCKMATH_"  # environment variables read by build_config: BLOCKMATH_SENTENCE, ...
 
@@ -23,7 +23,7 @@ class BlockConfig:
     d_ff: int = 32  # hidden width of the FFN (4 * d_model by convention)
     n_heads: int = 2  # attention heads; must divide d_model
     lambdas: tuple[float, ...] = (0.0, 1.0, 2.0, 1.0)  # λ values the residual scene sweeps through, in order
-    token: str = DEFAULT_TOKEN  # tracked token: its text (first match, case-insensitive) or a 0-based index
+    token: str = DEFAULT_TOKEN  # tracked token: its text (first match, case-insensitive), a 0-based index, or "" (auto)
     norm: str = "pre"  # LayerNorm placement in the block: "pre" or "post"
     max_tokens: int = MAX_TOKENS  # longest sentence accepted
     depth: int = 48  # number of blocks in the deep-stack analysis

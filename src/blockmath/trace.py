@@ -16,8 +16,14 @@ SWEEP_STEP = 0.01  # λ resolution of the residual sweep (the slider moves in th
 
 
 def resolve_token(tokens: list[str], spec: str) -> int:
-    """Index of the tracked token: a 0-based index, or the first token equal to spec (case-insensitive)."""
+    """Index of the tracked token: a 0-based index, or the first token equal to spec (case-insensitive).
+
+    An empty spec picks "it" when the sentence has it, else the last word.
+    """
     spec = spec.strip()
+    if not spec:
+        words = [i for i, t in enumerate(tokens) if t[0].isalnum()]
+        return next((i for i in words if tokens[i].casefold() == "it"), words[-1] if words else len(tokens) - 1)
     if spec.lstrip("-").isdigit():
         i = int(spec)
         if not -len(tokens) <= i < len(tokens):

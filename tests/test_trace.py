@@ -1,0 +1,113 @@
+"""The trace the scenes read: config building, token choice, sweep values, determinism."""
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from blockmath import BlockConfig, InputError, build_config, compute_trace, layer_norm, resolve_token
+
+
+def digest(trace):
+    h = hashlib.sha256()
+    for arr in (trace.block.x, trace.block.attn_weights, trace.block.out, trace.sweep.out, trace.layernorm.out,
+                trace.params.w1, trace.block.ffn_post):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()
+
+
+def test_same_sentence_and_seed_give_identical_arrays_in_a_fresh_process():
+    cfg = BlockConfig(sentence="Residual streams keep the past.", seed=11)
+    code = (
+        "import sys; sys.path.insert(0, '.'); from test_trace import digest; "
+        "from blockmath import BlockConfig, compute_trace; "
+        "print(digest(compute_trace(BlockConfig(sentence='Residual streams keep the past.', seed=11))))"
+    )
+    env = {"PYTHONHASHSEED": "123", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=Path(__file__).parent)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == digest(compute_trace(cfg))
+
+
+def test_seed_changes_the_numbers():
+    a = compute_trace(BlockConfig(seed=0))
+    b = compute_trace(BlockConfig(seed=1))
+    assert not np.allclose(a.block.x, b.block.x)
+
+
+def test_build_config_from_values_and_environment():
+    env = {"BLOCKMATH_SENTENCE": "Cats sleep a lot.", "BLOCKMATH_SEED": "5", "BLOCKMATH_TOKEN": "sleep"}
+    cfg = build_config({"seed": "9"}, environ=env)
+    assert cfg.sentence == "Cats sleep a lot." and cfg.seed == 9 and cfg.token == "sleep"
+    assert build_config({}, environ={}) == BlockConfig()
+    assert build_config({"lambdas": "0, 0.5 ,1.5"}, environ={}).lambdas == (0.0, 0.5, 1.5)
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"seed": "abc"}, "seed must be an integer"),
+        ({"seed": "-1"}, "seed must be an integer in"),
+        ({"seed": str(2**40)}, "seed must be an integer in"),
+        ({"d_model": "7", "n_heads": "2"}, "must be positive and divide"),
+        ({"lambdas": "0 nan"}, "lambdas"),
+        ({"lambdas": "0 9"}, "lambdas"),
+        ({"lambdas": "one"}, "lambdas must be numbers"),
+        ({"norm": "middle"}, "norm must be"),
+    ],
+)
+def test_bad_config_values_are_refused(values, message):
+    with pytest.raises(InputError, match=message):
+        build_config(values, environ={})
+
+
+def test_resolve_token():
+    toks = ["The", "cat", "saw", "the", "dog"]
+    assert resolve_token(toks, "the") == 0
+    assert resolve_token(toks, "DOG") == 4
+    assert resolve_token(toks, "3") == 3
+    assert resolve_token(toks, "-1") == 4
+    assert resolve_token(toks, "") == 4  # automatic: the last word
+    assert resolve_token(["Was", "it", "?"], " ") == 1  # automatic: "it" when present
+    assert resolve_token(["Dogs", "bark", "."], "") == 1  # a word, not the full stop
+    with pytest.raises(InputError, match="not in the sentence"):
+        resolve_token(toks, "bird")
+    with pytest.raises(InputError, match="out of range"):
+        resolve_token(toks, "5")
+
+
+def test_default_trace_tracks_it():
+    t = compute_trace(BlockConfig())
+    assert t.tracked_token == "it" and len(t.tokens) == 11
+
+
+def test_sweep():
+    t = compute_trace(BlockConfig())
+    s = t.sweep
+    assert np.array_equal(s.h, t.block.h_attn[t.tracked]) and np.array_equal(s.delta, t.block.ffn_out[t.tracked])
+    assert np.array_equal(s.out[s.index(0.0)], s.h)  # λ = 0: output is h, exactly
+    assert np.allclose(s.out[s.index(1.0)], t.block.out[t.tracked])  # λ = 1: the block's own output
+    assert np.allclose(s.out[s.index(2.0)], s.h + 2 * s.delta)
+    assert s.lam[0] == 0.0 and s.lam[-1] == 2.0 and np.allclose(np.diff(s.lam), 0.01)
+    assert s.cos_to_h[s.index(0.0)] == pytest.approx(1.0)
+    assert s.cos_to_h[s.index(2.0)] < s.cos_to_h[s.index(1.0)] < 1.0
+    assert s.replace_cos < s.cos_to_h[s.index(1.0)]  # replacing loses more of h than adding
+
+
+def test_layernorm_steps():
+    t = compute_trace(BlockConfig())
+    ln, x = t.layernorm, t.block.x
+    assert np.allclose(ln.out, layer_norm(x, t.params.ln1_gamma, t.params.ln1_beta), atol=1e-12)
+    assert np.allclose(ln.out, t.block.ln1)  # pre-norm: what attention reads
+    assert np.allclose(ln.centered.mean(axis=1), 0.0) and np.allclose(ln.normalized.std(axis=1), 1.0, atol=1e-4)
+
+
+def test_ffn_top_units():
+    t = compute_trace(BlockConfig())
+    act = np.abs(t.block.ffn_post[t.tracked])
+    assert act[t.ffn_top_units[0]] == act.max()
+    assert list(act[list(t.ffn_top_units)]) == sorted(act[list(t.ffn_top_units)], reverse=True)
