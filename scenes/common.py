@@ -1,0 +1,218 @@
+"""Palette, spacing and mobject factories shared by every scene. Scenes only *read* the trace."""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    DecimalNumber,
+    Line,
+    ManimColor,
+    Rectangle,
+    Scene,
+    SurroundingRectangle,
+    Text,
+    VGroup,
+    interpolate_color,
+)
+
+from blockmath import Trace, build_config, compute_trace
+
+# ---------------------------------------------------------------- palette and spacing
+BG = ManimColor("#11151c")
+INK = ManimColor("#e8e6e3")  # main text
+MUTED = ManimColor("#8a93a3")  # captions, axes
+POS = ManimColor("#f5a623")  # positive values
+NEG = ManimColor("#4aa3df")  # negative values
+ZERO = ManimColor("#2a313c")  # value 0
+H_COLOR = ManimColor("#7fd1b9")  # the residual stream / state h
+DELTA_COLOR = ManimColor("#e86a92")  # an update Δ
+OUT_COLOR = ManimColor("#f4e285")  # a result
+ACCENT = ManimColor("#c792ea")  # highlights
+
+FONT = "DejaVu Sans"
+MONO = "DejaVu Sans Mono"
+TITLE_SIZE = 40
+BODY_SIZE = 26
+SMALL_SIZE = 20
+NUMBER_SIZE = 18
+BUFF = 0.25  # spacing between related things
+GAP = 0.6  # spacing between groups
+FRAME_W, FRAME_H = 14.2, 8.0  # manim's frame in scene units
+SAFE_W, SAFE_H = FRAME_W - 0.8, FRAME_H - 0.6
+
+Text.set_default(font=FONT)  # DecimalNumber builds its digits with Text: same font everywhere
+
+
+def text(s: str, size: float = BODY_SIZE, color=INK, mono: bool = False, weight: str = "NORMAL") -> Text:
+    """Literal text (user input is never parsed as markup)."""
+    return Text(s, font=MONO if mono else FONT, font_size=size, color=color, weight=weight)
+
+
+def fit(mob, width: float | None = None, height: float | None = None):
+    """Shrink (never enlarge) a mobject to fit in a box."""
+    if width is not None and mob.width > width:
+        mob.scale_to_fit_width(width)
+    if height is not None and mob.height > height:
+        mob.scale_to_fit_height(height)
+    return mob
+
+
+def number(value: float, places: int = 2, size: float = NUMBER_SIZE, color=INK) -> DecimalNumber:
+    """A number drawn from cached glyphs (no LaTeX), cheap to update every frame."""
+    return DecimalNumber(value, num_decimal_places=places, mob_class=Text, font_size=size, color=color,
+                         include_sign=False)
+
+
+def value_color(v: float, vmax: float) -> ManimColor:
+    """Diverging color: NEG for negative, ZERO for 0, POS for positive, saturating at ±vmax."""
+    t = float(np.clip(v / vmax, -1.0, 1.0)) if vmax > 0 else 0.0
+    return interpolate_color(ZERO, POS if t >= 0 else NEG, abs(t) ** 0.8)
+
+
+def title(s: str, subtitle: str | None = None) -> VGroup:
+    """A title (and optional subtitle) pinned to the top edge."""
+    g = VGroup(text(s, TITLE_SIZE, weight="BOLD"))
+    if subtitle:
+        g.add(text(subtitle, SMALL_SIZE, MUTED))
+    g.arrange(DOWN, buff=0.15)
+    fit(g, SAFE_W)
+    return g.to_edge(UP, buff=0.3)
+
+
+def caption(s: str, color=INK) -> Text:
+    """A one-line explanation pinned to the bottom edge (the idea must read without sound)."""
+    c = fit(text(s, BODY_SIZE, color), SAFE_W)
+    return c.to_edge(DOWN, buff=0.35)
+
+
+def sentence_strip(trace: Trace, max_width: float = SAFE_W) -> VGroup:
+    """The sentence as token chips, the tracked token highlighted."""
+    chips = VGroup()
+    for i, tok in enumerate(trace.tokens):
+        t = fit(text(tok, SMALL_SIZE, OUT_COLOR if i == trace.tracked else INK), width=1.6)
+        chips.add(t)
+    chips.arrange(RIGHT, buff=0.18, aligned_edge=DOWN)
+    fit(chips, max_width)
+    box = SurroundingRectangle(chips[trace.tracked], color=OUT_COLOR, buff=0.06, stroke_width=2)
+    return VGroup(chips, box)
+
+
+def token_label(tok: str, width: float = 1.3, size: float = SMALL_SIZE, color=INK) -> Text:
+    """A token's label, shrunk to a fixed width if it is long."""
+    return fit(text(tok, size, color), width=width, height=0.4)
+
+
+class VectorBars(VGroup):
+    """A vector drawn as horizontal bars (one row per dimension) with its values; can be updated in place."""
+
+    def __init__(self, values, scale: float, color, label: str | None = None, bar_max: float = 1.4,
+                 row_h: float = 0.36, places: int = 2, **kwargs):
+        super().__init__(**kwargs)
+        self.scale_ = scale  # value that fills bar_max
+        self.bar_max = bar_max
+        self.color_ = color
+        values = np.asarray(values, dtype=float)
+        self.axis = Line(UP * row_h * len(values) / 2, DOWN * row_h * len(values) / 2, color=MUTED, stroke_width=2)
+        self.bars = VGroup()
+        self.numbers = VGroup()
+        for i, v in enumerate(values):
+            y = (len(values) / 2 - i - 0.5) * row_h
+            bar = Rectangle(width=0.01, height=row_h * 0.7, stroke_width=0, fill_opacity=0.9, fill_color=color)
+            bar.move_to(np.array([0, y, 0]))
+            self.bars.add(bar)
+            num = number(v, places)
+            self.numbers.add(num)
+        self.add(self.axis, self.bars, self.numbers)
+        self.label = None
+        if label:
+            self.label = fit(text(label, SMALL_SIZE, color), width=2 * bar_max + 1.2)
+            self.label.next_to(self.axis, UP, buff=0.2)
+            self.add(self.label)
+        self.set_values(values)
+
+    def bar_width(self, v: float) -> float:
+        return max(abs(v) / self.scale_ * self.bar_max, 1e-3)
+
+    def set_values(self, values):
+        """Resize bars and update numbers to new values (cheap: no new glyphs)."""
+        x0 = self.axis.get_center()[0]
+        for bar, num, v in zip(self.bars, self.numbers, values):
+            y = bar.get_center()[1]
+            w = self.bar_width(v)
+            bar.stretch_to_fit_width(w)
+            bar.move_to(np.array([x0 + np.sign(v) * w / 2, y, 0]))
+            bar.set_fill(self.color_ if v >= 0 else interpolate_color(self.color_, BG, 0.45))
+            num.set_value(v)
+            num.move_to(np.array([x0 + self.bar_max + 0.45, y, 0]))
+        return self
+
+    def values_shown(self) -> list[float]:
+        return [n.get_value() for n in self.numbers]
+
+
+class CellMatrix(VGroup):
+    """A tokens × dims matrix of colored cells with numbers, token labels on the left."""
+
+    def __init__(self, values, row_labels, vmax: float, cell: float = 0.42, places: int = 1,
+                 show_numbers: bool = True, label_width: float = 1.3, **kwargs):
+        super().__init__(**kwargs)
+        values = np.asarray(values, dtype=float)
+        self.vmax = vmax
+        self.cells = VGroup()
+        self.numbers = VGroup()
+        rows, cols = values.shape
+        for r in range(rows):
+            for c in range(cols):
+                sq = Rectangle(width=cell, height=cell, stroke_width=1, stroke_color=BG, fill_opacity=1,
+                               fill_color=value_color(values[r, c], vmax))
+                sq.move_to(np.array([c * cell, -r * cell, 0]))
+                self.cells.add(sq)
+                if show_numbers:
+                    n = number(values[r, c], places, size=min(NUMBER_SIZE, cell * 34))
+                    n.move_to(sq)
+                    self.numbers.add(n)
+        self.labels = VGroup(*[token_label(t, label_width, color=INK) for t in row_labels])
+        for r, lab in enumerate(self.labels):
+            lab.next_to(self.cells[r * cols], LEFT, buff=0.15)
+        self.shape = (rows, cols)
+        self.add(self.cells, self.numbers, self.labels)
+
+    def row(self, r: int) -> VGroup:
+        cols = self.shape[1]
+        return VGroup(*self.cells[r * cols:(r + 1) * cols])
+
+    def row_numbers(self, r: int) -> VGroup:
+        cols = self.shape[1]
+        return VGroup(*self.numbers[r * cols:(r + 1) * cols])
+
+    def target_for(self, values, rows=None) -> "CellMatrix":
+        """A copy showing new values (colors and numbers) in the same place; for Transform."""
+        target = self.copy()
+        values = np.asarray(values, dtype=float)
+        cols = self.shape[1]
+        for r in (range(self.shape[0]) if rows is None else rows):
+            for c in range(cols):
+                target.cells[r * cols + c].set_fill(value_color(values[r, c], self.vmax))
+                if len(target.numbers):
+                    n = target.numbers[r * cols + c]
+                    n.set_value(values[r, c]).move_to(target.cells[r * cols + c])
+        return target
+
+    def values_shown(self) -> np.ndarray:
+        return np.array([n.get_value() for n in self.numbers]).reshape(self.shape)
+
+
+class TraceScene(Scene):
+    """Base for every blockmath scene: reads the trace for the configured sentence; beats are sections."""
+
+    def setup(self):
+        self.camera.background_color = BG
+        self.trace: Trace = compute_trace(build_config())
+
+    def beat(self, name: str):
+        """Start a named beat (a manim section, so slides can play it on its own)."""
+        self.next_section(name)

@@ -1,0 +1,121 @@
+"""Command line: `python -m blockmath render|trace|scenes ...`. Errors are one line on stderr, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .config import QUALITIES, build_config
+from .render import RenderError, SCENES, check_quality, parse_resolution, render_scene, scene_specs, sources_digest, sweep_stale_work
+from .tokenize import InputError
+from .trace import compute_trace
+
+CONFIG_OPTIONS = ("sentence", "token", "seed", "d_model", "d_ff", "n_heads", "lambdas", "norm")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not usage + message
+        raise InputError(message)
+
+
+def read_sentence_file(path: str) -> str:
+    """Read a sentence from a UTF-8 text file ('-' for stdin); refuse binary or invalid text."""
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read sentence file {path!r}: {e.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"sentence file {path!r} is not valid UTF-8 text") from None
+    if "\x00" in text:
+        raise InputError(f"sentence file {path!r} contains a NUL character")
+    return text.strip()
+
+
+def _add_config_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("what to show (default: BLOCKMATH_* environment variables, then built-in defaults)")
+    g.add_argument("--sentence", help="the sentence (up to 16 tokens)")
+    g.add_argument("--sentence-file", help="read the sentence from a UTF-8 file ('-' for stdin)")
+    g.add_argument("--token", help="tracked token: a word in the sentence or a 0-based index (default: 'it', else the last word)")
+    g.add_argument("--seed", help="integer seed for embeddings and weights (default 0)")
+    g.add_argument("--d-model", dest="d_model", help="vector width (default 8)")
+    g.add_argument("--d-ff", dest="d_ff", help="FFN hidden width (default 32)")
+    g.add_argument("--n-heads", dest="n_heads", help="attention heads (default 2)")
+    g.add_argument("--lambdas", help="λ values of the residual sweep, e.g. '0 1 2 1'")
+    g.add_argument("--norm", help="LayerNorm placement: pre or post (default pre)")
+
+
+def _config(args):
+    values = {k: getattr(args, k) for k in CONFIG_OPTIONS if getattr(args, k, None) is not None}
+    if getattr(args, "sentence_file", None):
+        values["sentence"] = read_sentence_file(args.sentence_file)
+    return build_config(values)
+
+
+def cmd_render(args) -> int:
+    cfg = _config(args)
+    compute_trace(cfg)  # refuse bad input before manim starts
+    quality = check_quality(args.quality)
+    resolution = parse_resolution(args.resolution)
+    specs = scene_specs(args.scenes)
+    media = Path(args.media_dir)
+    sweep_stale_work(media)
+    sources = sources_digest()
+    for spec in specs:
+        path = render_scene(cfg, spec, quality, media, resolution, args.force, sources)
+        print(path)
+    return 0
+
+
+def cmd_trace(args) -> int:
+    t = compute_trace(_config(args))
+    data = {
+        "tokens": t.tokens, "tracked": t.tracked, "x": t.block.x, "ln1": t.block.ln1,
+        "attn_weights": t.block.attn_weights, "h_attn": t.block.h_attn, "ffn_out": t.block.ffn_out,
+        "out": t.block.out,
+    }
+    print(json.dumps(data, default=lambda a: np.round(a, 6).tolist() if isinstance(a, np.ndarray) else str(a), indent=1))
+    return 0
+
+
+def cmd_scenes(args) -> int:
+    for spec in SCENES.values():
+        print(f"{spec.name:12s} scenes/{spec.file} {spec.cls}")
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m blockmath", description="Teaching videos of a Transformer block's non-attention half.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    r = sub.add_parser("render", help="render scenes to media/clips/<sentence>-<hash>/<quality>/<scene>.mp4")
+    r.add_argument("scenes", nargs="*", help=f"scene names ({', '.join(SCENES)}) or all (default)")
+    r.add_argument("-q", "--quality", default=os.environ.get("BLOCKMATH_QUALITY") or "l", help="l, m, h or k: " + ", ".join(QUALITIES.values()) + " (default l)")
+    r.add_argument("--resolution", default=os.environ.get("BLOCKMATH_RESOLUTION"), help="override the pixel size, e.g. 320x180 (for quick tests)")
+    r.add_argument("--media-dir", default="media", help="output root (default media)")
+    r.add_argument("--force", action="store_true", help="render even if the clip is up to date")
+    _add_config_options(r)
+    r.set_defaults(func=cmd_render)
+    t = sub.add_parser("trace", help="print the numbers the scenes show, as JSON")
+    _add_config_options(t)
+    t.set_defaults(func=cmd_trace)
+    s = sub.add_parser("scenes", help="list the scenes")
+    s.set_defaults(func=cmd_scenes)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = make_parser().parse_args(argv)
+        return args.func(args)
+    except (InputError, RenderError) as e:
+        print(f"blockmath: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("blockmath: interrupted; no partial clip was kept", file=sys.stderr)
+        return 130

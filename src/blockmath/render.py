@@ -1,0 +1,202 @@
+"""Render scenes with manim in a subprocess: predictable paths, atomic output, exact up-to-date checks.
+
+No manim import here: this module decides *what* to render and where; manim runs as `python -m manim`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from .config import QUALITIES, BlockConfig
+from .tokenize import InputError
+
+ROOT = Path(__file__).resolve().parents[2]  # the repository: scenes/ and manim.cfg live here
+SCENES_DIR = ROOT / "scenes"
+
+
+@dataclass(frozen=True)
+class SceneSpec:
+    name: str  # CLI / make name
+    file: str  # file under scenes/
+    cls: str  # Scene subclass
+
+
+SCENES = {s.name: s for s in (
+    SceneSpec("residual", "residual.py", "ResidualScene"),
+    SceneSpec("layernorm", "layernorm.py", "LayerNormScene"),
+    SceneSpec("ffn", "ffn.py", "FFNScene"),
+)}
+
+
+def scene_specs(names: list[str]) -> list[SceneSpec]:
+    """Resolve scene names ('all' for every scene), refusing unknown ones."""
+    if not names or names == ["all"]:
+        return list(SCENES.values())
+    unknown = [n for n in names if n not in SCENES]
+    if unknown:
+        raise InputError(f"unknown scene {unknown[0]!r}; choose from: {', '.join(SCENES)} or all")
+    return [SCENES[n] for n in dict.fromkeys(names)]
+
+
+def check_quality(quality: str) -> str:
+    if quality not in QUALITIES:
+        raise InputError(f"quality must be one of {', '.join(QUALITIES)} (480p15/720p30/1080p60/2160p60), got {quality!r}")
+    return quality
+
+
+def parse_resolution(text: str | None) -> tuple[int, int] | None:
+    """'WxH' or 'W,H' -> (W, H), both even and in [16, 7680]."""
+    if not text:
+        return None
+    m = re.fullmatch(r"\s*(\d{2,4})\s*[x,]\s*(\d{2,4})\s*", text)
+    if not m:
+        raise InputError(f"resolution must look like 854x480, got {text!r}")
+    w, h = int(m[1]), int(m[2])
+    if not (16 <= w <= 7680 and 16 <= h <= 4320) or w % 2 or h % 2:
+        raise InputError(f"resolution must be even numbers between 16 and 7680x4320, got {w}x{h}")
+    return w, h
+
+
+def config_env(cfg: BlockConfig) -> dict[str, str]:
+    """The config as BLOCKMATH_* environment variables (how a manim subprocess receives it: as data)."""
+    env = {}
+    for key, value in cfg.as_dict().items():
+        text = " ".join(repr(v) for v in value) if isinstance(value, (tuple, list)) else str(value)
+        env["BLOCKMATH_" + key.upper()] = text
+    return env
+
+
+def slug(sentence: str, limit: int = 40) -> str:
+    """A short, safe folder name from a sentence: ascii letters, digits and dashes only."""
+    ascii_text = unicodedata.normalize("NFKD", sentence).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    s = "-".join(words)[:limit].strip("-")
+    return s or "sentence"
+
+
+def config_id(cfg: BlockConfig) -> str:
+    """Folder name for a config: readable slug plus a hash of every setting (collision-free in practice)."""
+    digest = hashlib.sha256(json.dumps(cfg.as_dict(), sort_keys=True, ensure_ascii=True).encode()).hexdigest()
+    return f"{slug(cfg.sentence)}-{digest[:10]}"
+
+
+def quality_dir(quality: str, resolution: tuple[int, int] | None) -> str:
+    label = QUALITIES[quality]
+    return f"{label}-{resolution[0]}x{resolution[1]}" if resolution else label
+
+
+def clip_path(media: Path, cfg: BlockConfig, spec: SceneSpec, quality: str, resolution=None) -> Path:
+    """media/clips/<slug>-<hash>/<480p15>/<scene>.mp4"""
+    return media / "clips" / config_id(cfg) / quality_dir(quality, resolution) / f"{spec.name}.mp4"
+
+
+def sources_digest() -> str:
+    """Hash of the code that decides what a clip shows: the core, the scenes and the manim version."""
+    h = hashlib.sha256()
+    for path in sorted([*Path(__file__).parent.glob("*.py"), *SCENES_DIR.glob("*.py"), ROOT / "manim.cfg"]):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    try:
+        h.update(metadata.version("manim").encode())
+    except metadata.PackageNotFoundError:
+        pass
+    return h.hexdigest()
+
+
+def inputs_digest(cfg: BlockConfig, spec: SceneSpec, quality: str, resolution, sources: str) -> str:
+    payload = json.dumps([cfg.as_dict(), spec.name, quality, resolution, sources], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so that it appears complete or not at all."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale_work(media: Path) -> None:
+    """Remove work folders left by renders that were killed (their process is gone)."""
+    work_root = media / ".work"
+    if not work_root.is_dir():
+        return
+    for d in work_root.iterdir():
+        m = re.search(r"-(\d+)-[0-9a-f]+$", d.name)
+        if m and not _pid_alive(int(m[1])):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+class RenderError(RuntimeError):
+    """Manim failed; the message points at the log."""
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def render_scene(cfg: BlockConfig, spec: SceneSpec, quality: str, media: Path, resolution=None,
+                 force: bool = False, sources: str | None = None, log=print) -> Path:
+    """Render one scene to its clip path, unless an identical clip is already there. Returns the path."""
+    out = clip_path(media, cfg, spec, quality, resolution)
+    stamp = out.with_suffix(".json")
+    digest = inputs_digest(cfg, spec, quality, resolution, sources or sources_digest())
+    if not force and out.is_file() and stamp.is_file():
+        try:
+            if json.loads(stamp.read_text()).get("inputs") == digest:
+                log(f"up to date: {out}")
+                return out
+        except (ValueError, OSError):
+            pass
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = (media / ".work" / f"{spec.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}").resolve()
+    work.mkdir(parents=True)
+    cmd = [sys.executable, "-m", "manim", "render", "--config_file", str(ROOT / "manim.cfg"),
+           "-q", quality, "--media_dir", str(work), "-o", spec.name, "--progress_bar", "none",
+           "-v", "WARNING", str(SCENES_DIR / spec.file), spec.cls]
+    if resolution:
+        cmd[cmd.index("-q"):cmd.index("-q")] = ["-r", f"{resolution[0]},{resolution[1]}"]
+    env = {**os.environ, **config_env(cfg)}
+    log(f"rendering {spec.name} ({quality_dir(quality, resolution)}) -> {out}")
+    old_term = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        with open(work / "manim.log", "wb") as logf:
+            proc = subprocess.run(cmd, stdout=logf, stderr=subprocess.STDOUT, env=env, cwd=work)
+        if proc.returncode != 0:
+            logs = media / "logs"
+            logs.mkdir(parents=True, exist_ok=True)
+            shutil.copy(work / "manim.log", logs / f"{spec.name}.log")
+            raise RenderError(f"rendering {spec.name} failed (manim exit {proc.returncode}); see {logs / (spec.name + '.log')}")
+        produced = sorted(work.glob(f"videos/**/{spec.name}.mp4"))
+        if not produced:
+            raise RenderError(f"rendering {spec.name} produced no video")
+        if stamp.exists():
+            stamp.unlink()  # a clip without its stamp is never taken as up to date
+        os.replace(produced[0], out)
+        write_atomic(stamp, json.dumps({"inputs": digest, "config": cfg.as_dict(), "scene": spec.cls,
+                                        "quality": quality, "resolution": resolution}, indent=2).encode())
+        return out
+    finally:
+        signal.signal(signal.SIGTERM, old_term)
+        shutil.rmtree(work, ignore_errors=True)
