@@ -41,7 +41,7 @@ def read_sentence_file(path: str) -> str:
 def _add_config_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("what to show (default: BLOCKMATH_* environment variables, then built-in defaults)")
     g.add_argument("--sentence", help="the sentence (up to 16 tokens)")
-    g.add_argument("--sentence-file", help="read the sentence from a UTF-8 file ('-' for stdin)")
+    g.add_argument("--sentence-file", default=os.environ.get("BLOCKMATH_SENTENCE_FILE") or None, help="read the sentence from a UTF-8 file ('-' for stdin)")
     g.add_argument("--token", help="tracked token: a word in the sentence or a 0-based index (default: 'it', else the last word)")
     g.add_argument("--seed", help="integer seed for embeddings and weights (default 0)")
     g.add_argument("--d-model", dest="d_model", help="vector width (default 8)")
@@ -97,7 +97,7 @@ def make_parser() -> argparse.ArgumentParser:
     r.add_argument("scenes", nargs="*", help=f"scene names ({', '.join(SCENES)}) or all (default)")
     r.add_argument("-q", "--quality", default=os.environ.get("BLOCKMATH_QUALITY") or "l", help="l, m, h or k: " + ", ".join(QUALITIES.values()) + " (default l)")
     r.add_argument("--resolution", default=os.environ.get("BLOCKMATH_RESOLUTION"), help="override the pixel size, e.g. 320x180 (for quick tests)")
-    r.add_argument("--media-dir", default="media", help="output root (default media)")
+    r.add_argument("--media-dir", default=os.environ.get("BLOCKMATH_MEDIA") or "media", help="output root (default media)")
     r.add_argument("--force", action="store_true", help="render even if the clip is up to date")
     _add_config_options(r)
     r.set_defaults(func=cmd_render)

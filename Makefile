@@ -1,0 +1,69 @@
+# blockmath — render teaching clips of a Transformer block's non-attention half.
+# Every target runs inside the project venv. User values reach Python as environment data, never as shell text.
+
+PYTHON     ?= python3
+VENV       ?= .venv
+SENTENCE   ?= The animal didn't cross the street because it was tired.
+SENTENCE_FILE ?=
+TOKEN      ?=
+SEED       ?= 0
+QUALITY    ?= m
+RESOLUTION ?=
+LAMBDAS    ?= 0 1 2 1
+MEDIA      ?= media
+PYTEST_ARGS ?=
+
+# Freeze every user value as literal text: `$(value ...)` stops make from expanding $(...) inside a sentence.
+override SENTENCE      := $(value SENTENCE)
+override SENTENCE_FILE := $(value SENTENCE_FILE)
+override TOKEN         := $(value TOKEN)
+override SEED          := $(value SEED)
+override QUALITY       := $(value QUALITY)
+override RESOLUTION    := $(value RESOLUTION)
+override LAMBDAS       := $(value LAMBDAS)
+override MEDIA         := $(value MEDIA)
+export BLOCKMATH_SENTENCE   := $(SENTENCE)
+export BLOCKMATH_TOKEN      := $(TOKEN)
+export BLOCKMATH_SEED       := $(SEED)
+export BLOCKMATH_QUALITY    := $(QUALITY)
+export BLOCKMATH_RESOLUTION := $(RESOLUTION)
+export BLOCKMATH_LAMBDAS    := $(LAMBDAS)
+export BLOCKMATH_MEDIA      := $(MEDIA)
+export BLOCKMATH_SENTENCE_FILE := $(SENTENCE_FILE)
+
+VPY   := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+BM    := $(VPY) -m blockmath
+
+.PHONY: help setup videos residual layernorm ffn preview trace test clean
+
+help:  ## list the targets
+	@grep -E '^[a-z -]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+setup: $(STAMP)  ## install system packages (apt) and the venv
+
+$(STAMP): pyproject.toml scripts/system-deps.sh
+	PYTHON=$(PYTHON) bash scripts/system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -e '.[render,test]'
+	touch $@
+
+videos: $(STAMP)  ## render every scene (QUALITY, SENTENCE, TOKEN, SEED, ...)
+	$(BM) render all
+
+residual layernorm ffn: $(STAMP)  ## render one scene
+	$(BM) render $@
+
+preview: override BLOCKMATH_QUALITY := l
+preview: $(STAMP)  ## quick low-quality render of every scene
+	$(BM) render all
+
+trace: $(STAMP)  ## print the numbers the scenes show, as JSON
+	$(BM) trace
+
+test: $(STAMP)  ## run the test suite
+	$(VPY) -m pytest $(PYTEST_ARGS)
+
+clean:  ## remove rendered media
+	rm -rf -- $(MEDIA)/clips $(MEDIA)/.work $(MEDIA)/logs $(MEDIA)/manim

@@ -1,0 +1,111 @@
+"""The command line and make: clear one-line errors, no partial files, sentences treated as data."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from blockmath import BlockConfig, build_config
+from blockmath.render import SCENES, clip_path, config_env, config_id, parse_resolution, slug
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args, input=None, env=None, cwd=None):
+    base = {k: v for k, v in os.environ.items() if not k.startswith("BLOCKMATH_")}
+    return subprocess.run([sys.executable, "-m", "blockmath", *args], capture_output=True, input=input,
+                          env={**base, **(env or {})}, cwd=cwd or ROOT, timeout=120)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["render", "--sentence", ""], "no words"),
+        (["render", "--sentence", "  \t\n "], "no words"),
+        (["render", "--sentence", "?!..."], "no words"),
+        (["render", "--sentence", " ".join(["word"] * 17)], "maximum is 16"),
+        (["render", "--sentence", "x" * 30], "longer than"),
+        (["render", "bogus"], "unknown scene 'bogus'"),
+        (["render", "-q", "z"], "quality must be one of"),
+        (["render", "--seed", "twelve"], "seed must be an integer"),
+        (["render", "--seed", "-3"], "seed must be an integer in"),
+        (["render", "--token", "zebra"], "not in the sentence"),
+        (["render", "--token", "99"], "out of range"),
+        (["render", "--lambdas", "0 inf"], "lambdas"),
+        (["render", "--resolution", "100x"], "resolution must look like"),
+        (["render", "--resolution", "101x100"], "even numbers"),
+        (["render", "--sentence-file", "/nonexistent/file.txt"], "cannot read sentence file"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_input_gives_one_clear_line(args, message, tmp_path):
+    r = run_cli(*args, "--media-dir", str(tmp_path / "media")) if args[0] == "render" else run_cli(*args)
+    err = r.stderr.decode()
+    assert r.returncode == 2
+    assert message in err
+    assert err.count("\n") == 1 and err.startswith("blockmath: error: ")
+    assert "Traceback" not in err
+    assert not (tmp_path / "media" / "clips").exists()
+
+
+@pytest.mark.parametrize("data, message", [(b"caf\xe9 au lait", "not valid UTF-8"), (b"a\x00b", "NUL")])
+def test_bad_sentence_file(tmp_path, data, message):
+    f = tmp_path / "s.txt"
+    f.write_bytes(data)
+    r = run_cli("trace", "--sentence-file", str(f))
+    assert r.returncode == 2 and message in r.stderr.decode()
+
+
+def test_sentence_file_and_stdin(tmp_path):
+    f = tmp_path / "s.txt"
+    f.write_text("Dogs bark loudly.\n", encoding="utf-8")
+    import json
+    assert json.loads(run_cli("trace", "--sentence-file", str(f)).stdout)["tokens"] == ["Dogs", "bark", "loudly", "."]
+    r = run_cli("trace", "--sentence-file", "-", input="Birds sing.".encode())
+    assert json.loads(r.stdout)["tokens"] == ["Birds", "sing", "."]
+
+
+def test_config_env_round_trip():
+    cfg = BlockConfig(sentence="Tabs\tand \"quotes\" $(x) `y` ; | it", seed=42, token="2", lambdas=(0.0, 0.5, -1.0))
+    assert build_config({}, environ=config_env(cfg)) == cfg
+
+
+def test_paths_are_safe_and_distinct(tmp_path):
+    a = BlockConfig(sentence="../../etc/passwd it")
+    b = BlockConfig(sentence="/etc/passwd it")
+    c = BlockConfig(sentence="東京 it")
+    for cfg in (a, b, c):
+        p = clip_path(tmp_path, cfg, SCENES["residual"], "l")
+        assert p.resolve().is_relative_to(tmp_path.resolve())
+        assert ".." not in p.relative_to(tmp_path).parts
+    assert slug(a.sentence) == "etc-passwd-it" and slug(c.sentence) == "it" and slug("東京") == "sentence"
+    assert len({config_id(a), config_id(b), config_id(c), config_id(BlockConfig(sentence="/etc/passwd it", seed=1))}) == 4
+    assert len(config_id(BlockConfig(sentence=" ".join(["abcdefghij"] * 16)))) <= 51
+
+
+def test_parse_resolution():
+    assert parse_resolution("320x180") == (320, 180) and parse_resolution("320,180") == (320, 180)
+    assert parse_resolution("") is None
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make not installed")
+def test_make_passes_hostile_sentences_as_data():
+    stamp = Path(sys.prefix) / ".installed"
+    if not stamp.exists():
+        pytest.skip("not running inside the make-built venv")
+    marker = ROOT / "bm_pwned"  # short relative name: the hostile sentence must stay under 16 tokens
+    hostile = "$(shell touch bm_pwned) `touch bm_pwned` it"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BLOCKMATH_")}
+    r = subprocess.run(["make", "-s", "trace", f"VENV={sys.prefix}", f"SENTENCE={hostile}", "TOKEN=$(touch bm_pwned)"],
+                       cwd=ROOT, capture_output=True, env=env, timeout=60)
+    assert not marker.exists()
+    assert r.returncode != 0 and b"not in the sentence" in r.stderr  # the TOKEN arrived literally
+    r = subprocess.run(["make", "-s", "trace", f"VENV={sys.prefix}", f"SENTENCE={hostile}"], cwd=ROOT,
+                       capture_output=True, env=env, timeout=60)
+    import json
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["tokens"][:3] == ["$", "(", "shell"]
+    assert not marker.exists()
