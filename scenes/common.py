@@ -16,6 +16,7 @@ from manim import (
     SurroundingRectangle,
     Text,
     VGroup,
+    VMobject,
     interpolate_color,
 )
 
@@ -61,10 +62,36 @@ def fit(mob, width: float | None = None, height: float | None = None):
     return mob
 
 
-def number(value: float, places: int = 2, size: float = NUMBER_SIZE, color=INK) -> DecimalNumber:
+_GLYPHS: dict[tuple[str, float], Text] = {}  # one Pango outline per (character, font size)
+
+
+class Number(DecimalNumber):
+    """A DecimalNumber whose characters are light copies of cached Pango glyph outlines.
+
+    Manim's DecimalNumber deep-copies a whole Text mobject per character on every set_value; copying only the
+    outline points makes per-frame updates (the λ sweep) several times cheaper. No LaTeX is involved.
+    """
+
+    def _string_to_mob(self, string, mob_class=None, **kwargs) -> VMobject:
+        key = (string, self._font_size)
+        if key not in _GLYPHS:
+            _GLYPHS[key] = Text(string, font=FONT, font_size=self._font_size)
+        mob = VMobject()
+        for piece in _GLYPHS[key].family_members_with_points():
+            glyph = VMobject(fill_color=self.get_fill_color(), fill_opacity=self.fill_opacity, stroke_width=0)
+            glyph.points = piece.points.copy()
+            mob.add(glyph)
+        return mob
+
+
+def number(value: float, places: int = 2, size: float = NUMBER_SIZE, color=INK) -> Number:
     """A number drawn from cached glyphs (no LaTeX), cheap to update every frame."""
-    return DecimalNumber(value, num_decimal_places=places, mob_class=Text, font_size=size, color=color,
-                         include_sign=False)
+    return Number(value, num_decimal_places=places, font_size=size, color=color, include_sign=False)
+
+
+def shown(num: DecimalNumber) -> float:
+    """The value a DecimalNumber displays (rounded as drawn), for tests that compare the screen with the trace."""
+    return float(num._get_num_string(num.number))
 
 
 def value_color(v: float, vmax: float) -> ManimColor:
@@ -151,7 +178,7 @@ class VectorBars(VGroup):
         return self
 
     def values_shown(self) -> list[float]:
-        return [n.get_value() for n in self.numbers]
+        return [shown(n) for n in self.numbers]
 
 
 class CellMatrix(VGroup):
@@ -203,7 +230,7 @@ class CellMatrix(VGroup):
         return target
 
     def values_shown(self) -> np.ndarray:
-        return np.array([n.get_value() for n in self.numbers]).reshape(self.shape)
+        return np.array([shown(n) for n in self.numbers]).reshape(self.shape)
 
 
 class TraceScene(Scene):

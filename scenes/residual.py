@@ -114,13 +114,14 @@ class ResidualScene(TraceScene):
         self.wait(1.5)
         self.o_panel.add_updater(follow)
         notes = {1.0: "λ = 1: the block's real step, h′ = h + Δ.", 2.0: "λ = 2: twice the step; h is still inside h′."}
+        self.shown_at = {0.0: self.o_panel.values_shown()}  # what h′ showed at each λ stop (for tests)
         for target in self.trace.config.lambdas:
             self.play(lam.animate.set_value(target), run_time=2.0, rate_func=linear)
+            self.shown_at[target] = self.o_panel.values_shown()
             self.swap_caption(notes.get(target, f"λ = {target:g}: h′ = h + {target:g}·Δ."))
             self.wait(1.0)
         self.o_panel.remove_updater(follow)
         follow(None)
-        self.lam_final = lam.get_value()
 
     def replace_instead(self):
         self.beat("replace-instead")

@@ -1,0 +1,93 @@
+"""Scenes show the trace's numbers (dry runs) and render real clips (tiny, low quality, checked by ffprobe)."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+manim = pytest.importorskip("manim")
+sys.path.insert(0, str(ROOT / "scenes"))
+
+from blockmath import BlockConfig, compute_trace  # noqa: E402
+from common import shown  # noqa: E402
+
+SENTENCES = {
+    "default": {},
+    "short": {"BLOCKMATH_SENTENCE": "Hi there.", "BLOCKMATH_TOKEN": "hi"},
+    "max": {"BLOCKMATH_SENTENCE": "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"},
+}
+
+
+def dry_run(scene_cls, monkeypatch, env):
+    for k in list(__import__("os").environ):
+        if k.startswith("BLOCKMATH_"):
+            monkeypatch.delenv(k)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    with manim.tempconfig({"dry_run": True, "quality": "low_quality", "disable_caching": True}):
+        scene = scene_cls()
+        scene.render()
+    return scene
+
+
+def expected_trace(env):
+    return compute_trace(BlockConfig(sentence=env.get("BLOCKMATH_SENTENCE", BlockConfig.sentence),
+                                     token=env.get("BLOCKMATH_TOKEN", "")))
+
+
+def r2(a, places=2):
+    return np.round(np.asarray(a, dtype=float), places)
+
+
+@pytest.mark.parametrize("name", list(SENTENCES))
+def test_residual_scene_shows_the_trace(monkeypatch, name):
+    from residual import ResidualScene
+
+    env = SENTENCES[name]
+    scene, t = dry_run(ResidualScene, monkeypatch, env), expected_trace(env)
+    s = t.sweep
+    assert scene.trace.tokens == t.tokens
+    assert np.allclose(scene.h_panel.values_shown(), r2(s.h), atol=1e-9)
+    assert np.allclose(scene.d_panel.values_shown(), r2(s.delta), atol=1e-9)
+    assert set(scene.shown_at) == {0.0, *t.config.lambdas}
+    for lam, values in scene.shown_at.items():
+        assert np.allclose(values, r2(s.out[s.index(lam)]), atol=1e-9), lam
+    assert np.allclose(scene.shown_at[0.0], r2(s.h))  # λ = 0: the identity, on screen
+    assert np.allclose(scene.o_panel.values_shown(), r2(s.delta))  # the replace panel shows Δ
+    cos_add, cos_replace = (shown(row[-1]) for row in scene.compare)
+    assert cos_add == r2(s.cos_to_h[s.index(1.0)]) and cos_replace == r2(s.replace_cos)
+
+
+def ffprobe(path):
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name,width,height,pix_fmt",
+                          "-of", "json", str(path)], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+@pytest.mark.render
+@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe not installed")
+@pytest.mark.parametrize("scene", ["residual", "layernorm", "ffn"])
+def test_render_clip(tmp_path, scene):
+    media = tmp_path / "media"
+    cmd = [sys.executable, "-m", "blockmath", "render", scene, "-q", "l", "--resolution", "256x144",
+           "--media-dir", str(media), "--sentence", "Short sentences render fast."]
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert r.returncode == 0, r.stderr
+    clip = Path(r.stdout.strip().splitlines()[-1])
+    assert clip.is_file() and clip.name == f"{scene}.mp4" and clip.is_relative_to(media / "clips")
+    info = ffprobe(clip)
+    video = info["streams"][0]
+    assert (video["width"], video["height"]) == (256, 144)
+    assert video["codec_name"] == "h264" and video["pix_fmt"] == "yuv420p"
+    assert 15.0 <= float(info["format"]["duration"]) <= 60.0
+    assert not list((media / ".work").iterdir())  # the work folder is cleaned up
+    stamp = json.loads(clip.with_suffix(".json").read_text())
+    assert stamp["config"]["sentence"] == "Short sentences render fast."
+    # nothing changed: the second run does not render again
+    again = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert again.returncode == 0 and "up to date" in again.stdout
