@@ -113,7 +113,8 @@ class ResidualScene(TraceScene):
         self.swap_caption("λ = 0: nothing is added, h′ is exactly h (the identity).")
         self.wait(1.5)
         self.o_panel.add_updater(follow)
-        notes = {1.0: "λ = 1: the block's real step, h′ = h + Δ.", 2.0: "λ = 2: twice the step; h is still inside h′."}
+        notes = {0.0: "λ = 0: h′ = h exactly (the identity).", 1.0: "λ = 1: the block's real step, h′ = h + Δ.",
+                 2.0: "λ = 2: twice the step; h is still inside h′."}
         self.shown_at = {0.0: self.o_panel.values_shown()}  # what h′ showed at each λ stop (for tests)
         for target in self.trace.config.lambdas:
             self.play(lam.animate.set_value(target), run_time=2.0, rate_func=linear)
