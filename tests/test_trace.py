@@ -111,3 +111,14 @@ def test_ffn_top_units():
     act = np.abs(t.block.ffn_post[t.tracked])
     assert act[t.ffn_top_units[0]] == act.max()
     assert list(act[list(t.ffn_top_units)]) == sorted(act[list(t.ffn_top_units)], reverse=True)
+
+
+def test_placements_and_depth_views():
+    t = compute_trace(BlockConfig())
+    assert np.array_equal(t.placements["pre"].out, t.block.out)
+    post = t.placements["post"]
+    # post-norm: the stream itself is normalized after each add
+    assert np.allclose(post.out, layer_norm(post.h_attn + post.ffn_out, t.params.ln2_gamma, t.params.ln2_beta))
+    assert np.allclose(post.ln1, t.block.x) and not np.allclose(post.out, t.block.out)
+    assert {c.label for c in t.depth} == {c.label for c in t.depth_near_zero}
+    assert t.depth_near_zero[0].rel_change < t.depth[0].rel_change

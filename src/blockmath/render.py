@@ -98,7 +98,7 @@ def quality_dir(quality: str, resolution: tuple[int, int] | None) -> str:
 
 
 def clip_path(media: Path, cfg: BlockConfig, spec: SceneSpec, quality: str, resolution=None) -> Path:
-    """media/clips/<slug>-<hash>/<480p15>/<scene>.mp4"""
+    """media/clips/<slug>-<hash>/<480p15>/<scene>.mp4 (with <scene>.png, the poster, and <scene>.json, the stamp)"""
     return media / "clips" / config_id(cfg) / quality_dir(quality, resolution) / f"{spec.name}.mp4"
 
 
@@ -191,8 +191,13 @@ def render_scene(cfg: BlockConfig, spec: SceneSpec, quality: str, media: Path, r
         produced = sorted(work.glob(f"videos/**/{spec.name}.mp4"))
         if not produced:
             raise RenderError(f"rendering {spec.name} produced no video")
+        poster = work / "poster.png"
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-sseof", "-0.5", "-i", str(produced[0]), "-frames:v", "1",
+                        str(poster)], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if stamp.exists():
             stamp.unlink()  # a clip without its stamp is never taken as up to date
+        if poster.is_file():
+            os.replace(poster, out.with_suffix(".png"))
         os.replace(produced[0], out)
         write_atomic(stamp, json.dumps({"inputs": digest, "config": cfg.as_dict(), "scene": spec.cls,
                                         "quality": quality, "resolution": resolution}, indent=2).encode())

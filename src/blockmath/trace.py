@@ -13,6 +13,7 @@ from .depth import DepthCurve, depth_analysis
 from .tokenize import InputError, tokenize
 
 SWEEP_STEP = 0.01  # λ resolution of the residual sweep (the slider moves in these steps)
+NEAR_ZERO = 0.01  # branch output scale for "layers start near zero" in the depth analysis
 
 
 def resolve_token(tokens: list[str], spec: str) -> int:
@@ -88,10 +89,21 @@ class Trace:
         return self.tokens[self.tracked]
 
     @cached_property
+    def placements(self) -> dict[str, BlockTrace]:
+        """The same input and weights through a pre-norm and a post-norm block."""
+        return {norm: block(self.block.x, self.params, norm) for norm in ("pre", "post")}
+
+    @cached_property
     def depth(self) -> list[DepthCurve]:
-        """Deep-stack analysis (computed on first use)."""
+        """Deep-stack analysis with GPT-2's branch scaling 1/sqrt(2·depth) (computed on first use)."""
         c = self.config
         return depth_analysis(self.block.x, c.depth, c.d_model, c.d_ff, c.n_heads, c.seed)
+
+    @cached_property
+    def depth_near_zero(self) -> list[DepthCurve]:
+        """Deep-stack analysis with every branch starting near zero (output projections × NEAR_ZERO)."""
+        c = self.config
+        return depth_analysis(self.block.x, c.depth, c.d_model, c.d_ff, c.n_heads, c.seed, branch_scale=NEAR_ZERO)
 
 
 def compute_trace(config: BlockConfig) -> Trace:
