@@ -86,6 +86,9 @@ def test_render_clip(tmp_path, scene):
     assert video["codec_name"] == "h264" and video["pix_fmt"] == "yuv420p"
     assert 15.0 <= float(info["format"]["duration"]) <= 60.0
     assert not list((media / ".work").iterdir())  # the work folder is cleaned up
+    poster = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=width,height", "-of", "csv=p=0",
+                             str(clip.with_suffix(".png"))], capture_output=True, text=True, check=True).stdout
+    assert poster.strip() == "256,144"  # the last frame, as a poster for slides and galleries
     stamp = json.loads(clip.with_suffix(".json").read_text())
     assert stamp["config"]["sentence"] == "Short sentences render fast."
     # nothing changed: the second run does not render again
