@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (
+    AnimationGroup,
+    Transform,
+    UpdateFromAlphaFunc,
     DOWN,
     LEFT,
     RIGHT,
     UP,
     DecimalNumber,
+    FadeIn,
+    FadeOut,
     Line,
     ManimColor,
     Rectangle,
@@ -232,6 +237,20 @@ class CellMatrix(VGroup):
     def values_shown(self) -> np.ndarray:
         return np.array([shown(n) for n in self.numbers]).reshape(self.shape)
 
+    def animate_to(self, values, rows=None) -> AnimationGroup:
+        """Recolor the cells smoothly; the numbers switch to their new values halfway (no garbled glyph morphs)."""
+        target = self.target_for(values, rows)
+        switched = []
+
+        def switch(_, alpha):
+            if alpha >= 0.5 and not switched:
+                switched.append(True)
+                for n, t in zip(self.numbers, target.numbers):
+                    if shown(n) != shown(t):
+                        n.set_value(t.get_value()).move_to(t)
+
+        return AnimationGroup(Transform(self.cells, target.cells), UpdateFromAlphaFunc(self.numbers, switch))
+
 
 class TraceScene(Scene):
     """Base for every blockmath scene: reads the trace for the configured sentence; beats are sections."""
@@ -240,6 +259,16 @@ class TraceScene(Scene):
         self.camera.background_color = BG
         self.trace: Trace = compute_trace(build_config())
 
+    caption = None  # the current bottom caption
+
     def beat(self, name: str):
         """Start a named beat (a manim section, so slides can play it on its own)."""
         self.next_section(name)
+
+    def swap_caption(self, s: str, color=INK):
+        """Replace the bottom caption: the old one fades out before the new one fades in (never both at once)."""
+        new = caption(s, color)
+        if self.caption is not None:
+            self.play(FadeOut(self.caption), run_time=0.3)
+        self.play(FadeIn(new), run_time=0.35)
+        self.caption = new

@@ -6,17 +6,13 @@ from manim import (
     DOWN,
     LEFT,
     RIGHT,
-    UP,
-    Create,
     Dot,
     FadeIn,
     FadeOut,
-    Line,
     NumberLine,
     ReplacementTransform,
     ValueTracker,
     VGroup,
-    Write,
     linear,
 )
 
@@ -25,14 +21,12 @@ from common import (
     DELTA_COLOR,
     GAP,
     H_COLOR,
-    INK,
     MUTED,
     OUT_COLOR,
     SAFE_W,
     SMALL_SIZE,
     TraceScene,
     VectorBars,
-    caption,
     number,
     sentence_strip,
     text,
@@ -55,9 +49,8 @@ class ResidualScene(TraceScene):
         tok = self.trace.tracked_token
         self.header = title("Residual:  h′ = h + λ · Δ", "a layer revises the token state, it does not replace it")
         self.strip = sentence_strip(self.trace).next_to(self.header, DOWN, buff=0.3)
-        self.caption = caption(f"Follow one token, “{tok}”: its state h flows through the layer.")
         self.play(FadeIn(self.header), FadeIn(self.strip))
-        self.play(FadeIn(self.caption))
+        self.swap_caption(f"Follow one token, “{tok}”: its state h flows through the layer.")
         self.wait(1.5)
 
     def state_and_update(self):
@@ -150,10 +143,3 @@ class ResidualScene(TraceScene):
         self.beat("takeaway")
         self.swap_caption("Residual: keep the backbone h, stack small increments onto it.", H_COLOR)
         self.wait(2.5)
-
-    # ---------------------------------------------------------------- helpers
-
-    def swap_caption(self, s: str, color=INK):
-        new = caption(s, color)
-        self.play(FadeOut(self.caption), FadeIn(new), run_time=0.6)
-        self.caption = new

@@ -94,3 +94,14 @@ def test_render_clip(tmp_path, scene):
     # nothing changed: the second run does not render again
     again = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert again.returncode == 0 and "up to date" in again.stdout
+
+
+@pytest.mark.parametrize("name", ["default", "short"])
+def test_block_scene_shows_the_trace(monkeypatch, name):
+    from block import BlockScene
+
+    env = SENTENCES[name]
+    scene, t = dry_run(BlockScene, monkeypatch, env), expected_trace(env)
+    b, i = t.block, t.tracked
+    assert np.allclose(scene.shown_states, r2([b.x[i], b.h_attn[i], b.out[i]], 1), atol=1e-9)
+    assert np.allclose(scene.update_rows, r2([b.attn_out[i], b.ffn_out[i]], 1), atol=1e-9)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .core import Array, BlockParams, attention_weights, block, gelu, init_params, stable_rng
+from .core import Array, BlockParams, attention_weights, block, init_params, stable_rng
 
 
 def layer_norm_vjp(x: Array, gamma: Array, dy: Array, eps: float = 1e-5) -> Array:  # [T, d], [T, d] -> [T, d]

@@ -37,6 +37,7 @@ SCENES = {s.name: s for s in (
     SceneSpec("residual", "residual.py", "ResidualScene"),
     SceneSpec("layernorm", "layernorm.py", "LayerNormScene"),
     SceneSpec("ffn", "ffn.py", "FFNScene"),
+    SceneSpec("block", "block.py", "BlockScene"),
 )}
 
 
