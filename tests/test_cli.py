@@ -109,3 +109,25 @@ def test_make_passes_hostile_sentences_as_data():
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["tokens"][:3] == ["$", "(", "shell"]
     assert not marker.exists()
+
+
+def test_a_clip_depends_on_its_own_scene_the_kit_and_the_core_only(tmp_path, monkeypatch):
+    from blockmath import render
+
+    scenes = tmp_path / "scenes"
+    shutil.copytree(ROOT / "scenes", scenes, ignore=shutil.ignore_patterns("media", "__pycache__"))
+    monkeypatch.setattr(render, "SCENES_DIR", scenes)
+    spec = SCENES["residual"]
+    before = render.sources_digest(spec)
+    (scenes / "ffn.py").write_text((scenes / "ffn.py").read_text() + "\n# another scene changed\n")
+    assert render.sources_digest(spec) == before
+    (scenes / "residual.py").write_text((scenes / "residual.py").read_text() + "\n# this scene changed\n")
+    after_scene = render.sources_digest(spec)
+    assert after_scene != before
+    (scenes / "common.py").write_text((scenes / "common.py").read_text() + "\n# the kit changed\n")
+    assert render.sources_digest(spec) != after_scene
+    cfg = BlockConfig()
+    digest = render.inputs_digest(cfg, spec, "l", None, before)
+    assert digest != render.inputs_digest(BlockConfig(seed=1), spec, "l", None, before)
+    assert digest != render.inputs_digest(cfg, spec, "m", None, before)
+    assert digest == render.inputs_digest(BlockConfig(), spec, "l", None, before)

@@ -105,3 +105,17 @@ def test_block_scene_shows_the_trace(monkeypatch, name):
     b, i = t.block, t.tracked
     assert np.allclose(scene.shown_states, r2([b.x[i], b.h_attn[i], b.out[i]], 1), atol=1e-9)
     assert np.allclose(scene.update_rows, r2([b.attn_out[i], b.ffn_out[i]], 1), atol=1e-9)
+
+
+@pytest.mark.parametrize("name", list(SENTENCES))
+def test_layernorm_scene_shows_the_trace(monkeypatch, name):
+    from layernorm import LayerNormScene
+
+    env = SENTENCES[name]
+    scene, t = dry_run(LayerNormScene, monkeypatch, env), expected_trace(env)
+    ln = t.layernorm
+    assert np.allclose(scene.before.values_shown(), r2(t.block.x, 1), atol=1e-9)
+    assert np.allclose(scene.after.values_shown(), r2(ln.out, 1), atol=1e-9)
+    assert np.allclose(scene.row_bars.values_shown(), r2(ln.out[t.tracked]), atol=1e-9)
+    assert np.allclose([shown(n) for n in scene.mu_numbers], r2(ln.mean), atol=1e-9)
+    assert np.allclose([shown(n) for n in scene.sigma_numbers], r2(ln.std), atol=1e-9)

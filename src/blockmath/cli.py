@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import QUALITIES, build_config
-from .render import RenderError, SCENES, check_quality, parse_resolution, render_scene, scene_specs, sources_digest, sweep_stale_work
+from .render import RenderError, SCENES, check_quality, parse_resolution, render_scene, scene_specs, sweep_stale_work
 from .tokenize import InputError
 from .trace import compute_trace
 
@@ -66,9 +66,8 @@ def cmd_render(args) -> int:
     specs = scene_specs(args.scenes)
     media = Path(args.media_dir)
     sweep_stale_work(media)
-    sources = sources_digest()
     for spec in specs:
-        path = render_scene(cfg, spec, quality, media, resolution, args.force, sources)
+        path = render_scene(cfg, spec, quality, media, resolution, args.force)
         print(path)
     return 0
 

@@ -103,12 +103,14 @@ def clip_path(media: Path, cfg: BlockConfig, spec: SceneSpec, quality: str, reso
     return media / "clips" / config_id(cfg) / quality_dir(quality, resolution) / f"{spec.name}.mp4"
 
 
-def sources_digest() -> str:
-    """Hash of the code that decides what a clip shows: the core, the scenes and the manim version."""
+def sources_digest(spec: SceneSpec) -> str:
+    """Hash of the code that decides what a clip shows: the core, the shared scene kit, this scene, manim's version."""
     h = hashlib.sha256()
-    for path in sorted([*Path(__file__).parent.glob("*.py"), *SCENES_DIR.glob("*.py"), ROOT / "manim.cfg"]):
+    files = [*sorted(Path(__file__).parent.glob("*.py")), SCENES_DIR / "common.py", SCENES_DIR / spec.file,
+             ROOT / "manim.cfg"]
+    for path in files:
         h.update(path.name.encode())
-        h.update(path.read_bytes())
+        h.update(path.read_bytes() if path.is_file() else b"")
     try:
         h.update(metadata.version("manim").encode())
     except metadata.PackageNotFoundError:
@@ -158,11 +160,11 @@ def _raise_interrupt(signum, frame):
 
 
 def render_scene(cfg: BlockConfig, spec: SceneSpec, quality: str, media: Path, resolution=None,
-                 force: bool = False, sources: str | None = None, log=print) -> Path:
+                 force: bool = False, log=print) -> Path:
     """Render one scene to its clip path, unless an identical clip is already there. Returns the path."""
     out = clip_path(media, cfg, spec, quality, resolution)
     stamp = out.with_suffix(".json")
-    digest = inputs_digest(cfg, spec, quality, resolution, sources or sources_digest())
+    digest = inputs_digest(cfg, spec, quality, resolution, sources_digest(spec))
     if not force and out.is_file() and stamp.is_file():
         try:
             if json.loads(stamp.read_text()).get("inputs") == digest:
