@@ -185,6 +185,15 @@ class VectorBars(VGroup):
     def values_shown(self) -> list[float]:
         return [shown(n) for n in self.numbers]
 
+    def animate_values(self, frames) -> UpdateFromAlphaFunc:
+        """Step through precomputed rows of values (e.g. the core's λ grid) over the animation."""
+        frames = np.asarray(frames, dtype=float)
+
+        def step(mob, alpha):
+            mob.set_values(frames[min(int(round(alpha * (len(frames) - 1))), len(frames) - 1)])
+
+        return UpdateFromAlphaFunc(self, step)
+
 
 class CellMatrix(VGroup):
     """A tokens × dims matrix of colored cells with numbers, token labels on the left."""
@@ -207,7 +216,7 @@ class CellMatrix(VGroup):
                     n = number(values[r, c], places, size=min(NUMBER_SIZE, cell * 34))
                     n.move_to(sq)
                     self.numbers.add(n)
-        self.labels = VGroup(*[token_label(t, label_width, color=INK) for t in row_labels])
+        self.labels = VGroup(*[token_label(t, label_width, color=INK) for t in row_labels or []])
         for r, lab in enumerate(self.labels):
             lab.next_to(self.cells[r * cols], LEFT, buff=0.15)
         self.shape = (rows, cols)

@@ -38,6 +38,7 @@ SCENES = {s.name: s for s in (
     SceneSpec("layernorm", "layernorm.py", "LayerNormScene"),
     SceneSpec("ffn", "ffn.py", "FFNScene"),
     SceneSpec("block", "block.py", "BlockScene"),
+    SceneSpec("takeaways", "takeaways.py", "TakeawaysScene"),
 )}
 
 
