@@ -109,7 +109,7 @@ class TakeawaysScene(TraceScene):
 
     def panel(self, heading: str, visual, note: str, color) -> VGroup:
         """A takeaway: heading, a live visual, and one line underneath, all within PANEL_W."""
-        h = fit(text(heading, SMALL_SIZE, color, weight="BOLD"), width=PANEL_W)
+        h = fit(text(heading, SMALL_SIZE - 3, color, weight="BOLD"), width=PANEL_W)
         fit(visual, width=PANEL_W - 0.2, height=3.6)
         n = fit(text(note, SMALL_SIZE - 2, INK), width=PANEL_W)
         return VGroup(h, visual, n).arrange(DOWN, buff=0.3)
