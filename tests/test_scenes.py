@@ -69,9 +69,24 @@ def ffprobe(path):
     return json.loads(out)
 
 
+def moov_before_mdat(path):
+    """True when the MP4's index (moov) precedes its data (mdat): +faststart, plays while loading."""
+    data = Path(path).read_bytes()
+    pos, order = 0, []
+    while pos + 8 <= len(data):
+        size, kind = int.from_bytes(data[pos:pos + 4], "big"), data[pos + 4:pos + 8]
+        order.append(kind)
+        if size == 1:
+            size = int.from_bytes(data[pos + 8:pos + 16], "big")
+        if size < 8:
+            break
+        pos += size
+    return b"moov" in order and b"mdat" in order and order.index(b"moov") < order.index(b"mdat")
+
+
 @pytest.mark.render
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe not installed")
-@pytest.mark.parametrize("scene", ["residual", "layernorm", "ffn"])
+@pytest.mark.parametrize("scene", ["residual", "layernorm", "ffn", "block", "depth", "takeaways"])
 def test_render_clip(tmp_path, scene):
     media = tmp_path / "media"
     cmd = [sys.executable, "-m", "blockmath", "render", scene, "-q", "l", "--resolution", "256x144",
@@ -91,6 +106,12 @@ def test_render_clip(tmp_path, scene):
     assert poster.strip() == "256,144"  # the last frame, as a poster for slides and galleries
     stamp = json.loads(clip.with_suffix(".json").read_text())
     assert stamp["config"]["sentence"] == "Short sentences render fast."
+    # every beat is also its own clip, for slides that play one step at a time
+    sections = sorted((clip.parent / "sections" / scene).glob("*.mp4"))
+    assert [p.stem for p in sections] == stamp["sections"] and len(sections) >= 3
+    total = sum(float(ffprobe(p)["format"]["duration"]) for p in sections)
+    assert abs(total - float(info["format"]["duration"])) < 0.5
+    assert moov_before_mdat(clip)
     # nothing changed: the second run does not render again
     again = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert again.returncode == 0 and "up to date" in again.stdout
@@ -133,3 +154,52 @@ def test_takeaways_scene_shows_the_trace(monkeypatch):
     assert ln_colors == [value_color(v, scene.ln_matrix.vmax).to_hex() for v in t.layernorm.out.ravel()]
     out_colors = [c.get_fill_color().to_hex() for c in scene.ffn_outputs.cells]
     assert out_colors == [value_color(v, scene.ffn_outputs.vmax).to_hex() for v in t.block.ffn_out.ravel()]
+
+
+@pytest.mark.parametrize("name", list(SENTENCES))
+def test_ffn_scene_shows_the_trace(monkeypatch, name):
+    from ffn import FFNScene
+
+    env = SENTENCES[name]
+    scene, t = dry_run(FFNScene, monkeypatch, env), expected_trace(env)
+    b, i = t.block, t.tracked
+    assert np.allclose(np.ravel(scene.in_vec.values_shown()), r2(b.ln2[i], 1), atol=1e-9)
+    assert np.allclose(np.ravel(scene.out_vec.values_shown()), r2(b.ffn_out[i], 1), atol=1e-9)
+    assert np.allclose(scene.outputs.values_shown(), r2(b.ffn_out, 1), atol=1e-9)
+    assert [shown(n) for n in scene.top_numbers] == list(r2(b.ffn_post[i][list(t.ffn_top_units)]))
+
+
+@pytest.mark.parametrize("name", ["default", "short"])
+def test_depth_scene_shows_the_trace(monkeypatch, name):
+    from depth import DepthScene
+
+    env = SENTENCES[name]
+    scene, t = dry_run(DepthScene, monkeypatch, env), expected_trace(env)
+    assert list(scene.plotted) == [c.label for c in t.depth]
+    for c in t.depth:
+        act, grad = scene.plotted[c.label]
+        assert np.array_equal(act, c.act_norm) and np.array_equal(grad, c.grad_norm)
+    for n, c in zip(scene.grad_at_layer0, t.depth):
+        assert np.isclose(shown(n), c.grad_norm[0], rtol=5e-3)
+    for n, c in zip(scene.rel_change_numbers, t.depth_near_zero):
+        assert shown(n) == r2(c.rel_change)
+
+
+@pytest.mark.render
+@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe not installed")
+def test_movie_joins_every_scene_after_its_title_card(tmp_path):
+    from blockmath.render import SCENES
+
+    media = tmp_path / "media"
+    cmd = [sys.executable, "-m", "blockmath", "movie", "-q", "l", "--resolution", "128x72", "--media-dir", str(media),
+           "--sentence", "Movies are long."]
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=900)
+    assert r.returncode == 0, r.stderr
+    movie = Path(r.stdout.strip().splitlines()[-1])
+    clips = [movie.with_name(f"{name}.mp4") for name in SCENES]
+    cards = sorted((movie.parent / "sections" / "cards").glob("*.mp4"))
+    assert all(c.is_file() for c in clips) and len(cards) >= len(clips)
+    expected = sum(float(ffprobe(c)["format"]["duration"]) for c in clips)
+    expected += sum(float(ffprobe(c)["format"]["duration"]) for c in cards if c.stem.split("-", 1)[1] in SCENES)
+    assert abs(float(ffprobe(movie)["format"]["duration"]) - expected) < 1.0
+    assert moov_before_mdat(movie)

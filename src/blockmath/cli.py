@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import QUALITIES, build_config
-from .render import RenderError, SCENES, check_quality, parse_resolution, render_scene, scene_specs, sweep_stale_work
+from .render import RenderError, SCENES, check_quality, parse_resolution, render_movie, render_scene, scene_specs, sweep_stale_work
 from .tokenize import InputError
 from .trace import compute_trace
 
@@ -72,6 +72,15 @@ def cmd_render(args) -> int:
     return 0
 
 
+def cmd_movie(args) -> int:
+    cfg = _config(args)
+    compute_trace(cfg)
+    quality, resolution, media = check_quality(args.quality), parse_resolution(args.resolution), Path(args.media_dir)
+    sweep_stale_work(media)
+    print(render_movie(cfg, quality, media, resolution, args.force))
+    return 0
+
+
 def cmd_trace(args) -> int:
     t = compute_trace(_config(args))
     data = {
@@ -94,18 +103,25 @@ def make_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     r = sub.add_parser("render", help="render scenes to media/clips/<sentence>-<hash>/<quality>/<scene>.mp4")
     r.add_argument("scenes", nargs="*", help=f"scene names ({', '.join(SCENES)}) or all (default)")
-    r.add_argument("-q", "--quality", default=os.environ.get("BLOCKMATH_QUALITY") or "l", help="l, m, h or k: " + ", ".join(QUALITIES.values()) + " (default l)")
-    r.add_argument("--resolution", default=os.environ.get("BLOCKMATH_RESOLUTION"), help="override the pixel size, e.g. 320x180 (for quick tests)")
-    r.add_argument("--media-dir", default=os.environ.get("BLOCKMATH_MEDIA") or "media", help="output root (default media)")
-    r.add_argument("--force", action="store_true", help="render even if the clip is up to date")
-    _add_config_options(r)
+    m = sub.add_parser("movie", help="every scene in teaching order with title cards, as one movie.mp4")
+    for p_ in (r, m):
+        _add_render_options(p_)
     r.set_defaults(func=cmd_render)
+    m.set_defaults(func=cmd_movie)
     t = sub.add_parser("trace", help="print the numbers the scenes show, as JSON")
     _add_config_options(t)
     t.set_defaults(func=cmd_trace)
     s = sub.add_parser("scenes", help="list the scenes")
     s.set_defaults(func=cmd_scenes)
     return p
+
+
+def _add_render_options(r: argparse.ArgumentParser) -> None:
+    r.add_argument("-q", "--quality", default=os.environ.get("BLOCKMATH_QUALITY") or "l", help="l, m, h or k: " + ", ".join(QUALITIES.values()) + " (default l)")
+    r.add_argument("--resolution", default=os.environ.get("BLOCKMATH_RESOLUTION"), help="override the pixel size, e.g. 320x180 (for quick tests)")
+    r.add_argument("--media-dir", default=os.environ.get("BLOCKMATH_MEDIA") or "media", help="output root (default media)")
+    r.add_argument("--force", action="store_true", help="render even if the clip is up to date")
+    _add_config_options(r)
 
 
 def main(argv: list[str] | None = None) -> int:

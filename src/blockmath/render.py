@@ -38,6 +38,7 @@ SCENES = {s.name: s for s in (
     SceneSpec("layernorm", "layernorm.py", "LayerNormScene"),
     SceneSpec("ffn", "ffn.py", "FFNScene"),
     SceneSpec("block", "block.py", "BlockScene"),
+    SceneSpec("depth", "depth.py", "DepthScene"),
     SceneSpec("takeaways", "takeaways.py", "TakeawaysScene"),
 )}
 
@@ -160,52 +161,124 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def render_scene(cfg: BlockConfig, spec: SceneSpec, quality: str, media: Path, resolution=None,
-                 force: bool = False, log=print) -> Path:
-    """Render one scene to its clip path, unless an identical clip is already there. Returns the path."""
-    out = clip_path(media, cfg, spec, quality, resolution)
+def _ffmpeg(*args: str) -> None:
+    """Run ffmpeg quietly; raise RenderError if it fails."""
+    proc = subprocess.run(["ffmpeg", "-v", "error", "-y", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        raise RenderError(f"ffmpeg failed: {proc.stderr.decode(errors='replace').strip().splitlines()[-1:]}")
+
+
+def _up_to_date(out: Path, digest: str) -> bool:
     stamp = out.with_suffix(".json")
-    digest = inputs_digest(cfg, spec, quality, resolution, sources_digest(spec))
-    if not force and out.is_file() and stamp.is_file():
-        try:
-            if json.loads(stamp.read_text()).get("inputs") == digest:
-                log(f"up to date: {out}")
-                return out
-        except (ValueError, OSError):
-            pass
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = (media / ".work" / f"{spec.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}").resolve()
-    work.mkdir(parents=True)
+    try:
+        return out.is_file() and json.loads(stamp.read_text()).get("inputs") == digest
+    except (ValueError, OSError):
+        return False
+
+
+def _run_manim(cfg: BlockConfig, spec: SceneSpec, quality: str, resolution, work: Path, media: Path) -> Path:
+    """Render spec in its own work folder (own partial-movie files, so parallel renders never collide)."""
     cmd = [sys.executable, "-m", "manim", "render", "--config_file", str(ROOT / "manim.cfg"),
-           "-q", quality, "--media_dir", str(work), "-o", spec.name, "--progress_bar", "none",
+           "-q", quality, "--media_dir", str(work), "-o", spec.name, "--save_sections", "--progress_bar", "none",
            "-v", "WARNING", str(SCENES_DIR / spec.file), spec.cls]
     if resolution:
         cmd[cmd.index("-q"):cmd.index("-q")] = ["-r", f"{resolution[0]},{resolution[1]}"]
-    env = {**os.environ, **config_env(cfg)}
-    log(f"rendering {spec.name} ({quality_dir(quality, resolution)}) -> {out}")
-    old_term = signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        with open(work / "manim.log", "wb") as logf:
-            proc = subprocess.run(cmd, stdout=logf, stderr=subprocess.STDOUT, env=env, cwd=work)
-        if proc.returncode != 0:
-            logs = media / "logs"
-            logs.mkdir(parents=True, exist_ok=True)
-            shutil.copy(work / "manim.log", logs / f"{spec.name}.log")
-            raise RenderError(f"rendering {spec.name} failed (manim exit {proc.returncode}); see {logs / (spec.name + '.log')}")
-        produced = sorted(work.glob(f"videos/**/{spec.name}.mp4"))
-        if not produced:
-            raise RenderError(f"rendering {spec.name} produced no video")
-        poster = work / "poster.png"
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-sseof", "-0.5", "-i", str(produced[0]), "-frames:v", "1",
-                        str(poster)], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if stamp.exists():
-            stamp.unlink()  # a clip without its stamp is never taken as up to date
-        if poster.is_file():
-            os.replace(poster, out.with_suffix(".png"))
-        os.replace(produced[0], out)
-        write_atomic(stamp, json.dumps({"inputs": digest, "config": cfg.as_dict(), "scene": spec.cls,
-                                        "quality": quality, "resolution": resolution}, indent=2).encode())
+    with open(work / "manim.log", "wb") as logf:
+        proc = subprocess.run(cmd, stdout=logf, stderr=subprocess.STDOUT, env={**os.environ, **config_env(cfg)},
+                              cwd=work)
+    if proc.returncode != 0:
+        logs = media / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        shutil.copy(work / "manim.log", logs / f"{spec.name}.log")
+        raise RenderError(f"rendering {spec.name} failed (manim exit {proc.returncode}); see {logs / (spec.name + '.log')}")
+    produced = sorted(work.glob(f"videos/**/{spec.name}.mp4"))
+    if not produced:
+        raise RenderError(f"rendering {spec.name} produced no video")
+    return produced[0]
+
+
+class _Work:
+    """A private work folder under media/.work, removed afterwards; SIGTERM is turned into a clean interrupt."""
+
+    def __init__(self, media: Path, name: str):
+        self.path = (media / ".work" / f"{name}-{os.getpid()}-{uuid.uuid4().hex[:8]}").resolve()
+
+    def __enter__(self) -> Path:
+        self.old_term = signal.signal(signal.SIGTERM, _raise_interrupt)
+        self.path.mkdir(parents=True)
+        return self.path
+
+    def __exit__(self, *exc) -> None:
+        signal.signal(signal.SIGTERM, self.old_term)
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _publish(out: Path, files: dict[str, Path], sections: Path | None, stamp: dict) -> None:
+    """Move finished files into place: the stamp goes last, so a clip counts as done only when all is there."""
+    out.with_suffix(".json").unlink(missing_ok=True)  # a clip without its stamp is never taken as up to date
+    if sections is not None:
+        final = out.parent / "sections" / out.stem
+        old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
+        if final.exists():
+            os.replace(final, old)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(sections, final)
+        shutil.rmtree(old, ignore_errors=True)
+    for suffix, path in files.items():
+        os.replace(path, out.with_suffix(suffix))
+    write_atomic(out.with_suffix(".json"), json.dumps(stamp, indent=2).encode())
+
+
+def render_scene(cfg: BlockConfig, spec: SceneSpec, quality: str, media: Path, resolution=None,
+                 force: bool = False, log=print) -> Path:
+    """Render one scene to its clip path (plus poster and per-beat sections), unless it is up to date."""
+    out = clip_path(media, cfg, spec, quality, resolution)
+    digest = inputs_digest(cfg, spec, quality, resolution, sources_digest(spec))
+    if not force and _up_to_date(out, digest):
+        log(f"up to date: {out}")
         return out
-    finally:
-        signal.signal(signal.SIGTERM, old_term)
-        shutil.rmtree(work, ignore_errors=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    log(f"rendering {spec.name} ({quality_dir(quality, resolution)}) -> {out}")
+    with _Work(media, spec.name) as work:
+        produced = _run_manim(cfg, spec, quality, resolution, work, media)
+        clip, poster, sections = work / "clip.mp4", work / "poster.png", work / "sections"
+        _ffmpeg("-i", str(produced), "-c", "copy", "-movflags", "+faststart", str(clip))  # moov first: slide-safe
+        _ffmpeg("-sseof", "-0.5", "-i", str(clip), "-frames:v", "1", str(poster))
+        sections.mkdir()
+        index = json.loads(next(produced.parent.glob("sections/*.json")).read_text())
+        for i, sec in enumerate(index):
+            _ffmpeg("-i", str(produced.parent / "sections" / sec["video"]), "-c", "copy", "-movflags", "+faststart",
+                    str(sections / f"{i:02d}-{sec['name']}.mp4"))
+        _publish(out, {".png": poster, ".mp4": clip}, sections,
+                 {"inputs": digest, "config": cfg.as_dict(), "scene": spec.cls, "quality": quality,
+                  "resolution": resolution, "sections": [f"{i:02d}-{sec['name']}" for i, sec in enumerate(index)]})
+    return out
+
+
+CARDS = SceneSpec("cards", "cards.py", "TitleCards")  # title cards between the clips of the movie
+MOVIE_ORDER = ("residual", "layernorm", "ffn", "attention", "block", "norm-placement", "depth", "takeaways")
+
+
+def render_movie(cfg: BlockConfig, quality: str, media: Path, resolution=None, force: bool = False,
+                 log=print) -> Path:
+    """Every scene in teaching order, each after its title card, as one video."""
+    specs = [SCENES[n] for n in MOVIE_ORDER if n in SCENES]
+    clips = [render_scene(cfg, spec, quality, media, resolution, force, log) for spec in specs]
+    cards = render_scene(cfg, CARDS, quality, media, resolution, force, log)
+    out = cards.with_name("movie.mp4")
+    parts = [p for spec, clip in zip(specs, clips)
+             for p in (*cards.parent.glob(f"sections/cards/*-{spec.name}.mp4"), clip)]
+    digest = hashlib.sha256("".join(json.loads(p.with_suffix(".json").read_text())["inputs"]
+                                    for p in [cards, *clips]).encode()).hexdigest()
+    if not force and _up_to_date(out, digest):
+        log(f"up to date: {out}")
+        return out
+    log(f"joining {len(clips)} clips and their title cards -> {out}")
+    with _Work(media, "movie") as work:
+        listing = work / "parts.txt"
+        quote = "'\\''"  # ffmpeg's concat syntax: ' inside '...' is written '\''
+        listing.write_text("".join(f"file '{str(p.resolve()).replace(chr(39), quote)}'\n" for p in parts))
+        movie = work / "movie.mp4"
+        _ffmpeg("-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", "-movflags", "+faststart", str(movie))
+        _publish(out, {".mp4": movie}, None, {"inputs": digest, "config": cfg.as_dict(), "parts": [p.name for p in parts]})
+    return out

@@ -89,6 +89,11 @@ class Trace:
         return self.tokens[self.tracked]
 
     @cached_property
+    def attn_mean(self) -> Array:
+        """[T, T] attention weights averaged over heads (rows still sum to 1): one picture of who reads whom."""
+        return self.block.attn_weights.mean(axis=0)
+
+    @cached_property
     def placements(self) -> dict[str, BlockTrace]:
         """The same input and weights through a pre-norm and a post-norm block."""
         return {norm: block(self.block.x, self.params, norm) for norm in ("pre", "post")}
