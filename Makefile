@@ -35,10 +35,12 @@ VPY   := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BM    := $(VPY) -m blockmath
 
-.PHONY: help setup videos residual layernorm ffn preview trace test clean
+SCENES := residual layernorm ffn attention block norm-placement depth takeaways
+
+.PHONY: help setup videos $(SCENES) movie preview trace test bench clean
 
 help:  ## list the targets
-	@grep -E '^[a-z -]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[$$()A-Za-z -]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 setup: $(STAMP)  ## install system packages (apt) and the venv
 
@@ -52,8 +54,11 @@ $(STAMP): pyproject.toml scripts/system-deps.sh
 videos: $(STAMP)  ## render every scene (QUALITY, SENTENCE, TOKEN, SEED, ...)
 	$(BM) render all
 
-residual layernorm ffn: $(STAMP)  ## render one scene
+$(SCENES): $(STAMP)  ## render one scene: residual layernorm ffn attention block norm-placement depth takeaways
 	$(BM) render $@
+
+movie: $(STAMP)  ## every scene in teaching order with title cards, as one movie.mp4
+	$(BM) movie
 
 preview: override BLOCKMATH_QUALITY := l
 preview: $(STAMP)  ## quick low-quality render of every scene
