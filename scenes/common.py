@@ -274,10 +274,27 @@ class TraceScene(Scene):
         """Start a named beat (a manim section, so slides can play it on its own)."""
         self.next_section(name)
 
-    def swap_caption(self, s: str, color=INK):
-        """Replace the bottom caption: the old one fades out before the new one fades in (never both at once)."""
+    def swap_caption(self, s: str, color=INK, *also):
+        """Replace the bottom caption (old out, then new in, never both at once), with any extra animations.
+
+        Each caption is also written to the clip's subtitles (.srt) for the time it is on screen.
+        """
         new = caption(s, color)
         if self.caption is not None:
             self.play(FadeOut(self.caption), run_time=0.3)
-        self.play(FadeIn(new), run_time=0.35)
+        self.close_subcaption()
+        self.play(FadeIn(new), *also, run_time=0.5)
         self.caption = new
+        self._subcaption = (s, self.renderer.time)
+
+    def close_subcaption(self):
+        """End the current caption's subtitle at the present time."""
+        if getattr(self, "_subcaption", None):
+            content, start = self._subcaption
+            now = self.renderer.time
+            self.add_subcaption(content, duration=now - start, offset=start - now)
+            self._subcaption = None
+
+    def tear_down(self):
+        self.close_subcaption()
+        super().tear_down()

@@ -20,7 +20,6 @@ from common import (
     ZERO,
     Number,
     TraceScene,
-    caption,
     fit,
     number,
     text,
@@ -130,7 +129,6 @@ class DepthScene(TraceScene):
         self.plotted = {c.label: (list(map(float, c.act_norm)), list(map(float, c.grad_norm))) for c in self.curves}
         self.header = title("Depth: why residual stacks train",
                             f"{L} blocks, same input, same weights; the core measures every layer")
-        self.caption = caption("Three ways to stack blocks (f: a branch, attention or FFN; LN: LayerNorm).")
         self.legend = VGroup(*[self.legend_row(c.label, col) for c, col in zip(self.curves, COLORS)])
         self.legend.arrange(DOWN, aligned_edge=LEFT, buff=0.35)
         formulas = VGroup(*[text(FORMULAS[c.norm, c.skip], BODY_SIZE, MUTED, mono=True) for c in self.curves])
@@ -140,7 +138,8 @@ class DepthScene(TraceScene):
         VGroup(self.legend, formulas).move_to(np.zeros(3))
         self.play(FadeIn(self.header))
         self.play(LaggedStart(*[FadeIn(VGroup(r, f), shift=RIGHT * 0.3) for r, f in zip(self.legend, formulas)],
-                              lag_ratio=0.3), FadeIn(self.caption))
+                              lag_ratio=0.3))
+        self.swap_caption("Three ways to stack blocks (f: a branch, attention or FFN; LN: LayerNorm).")
         self.wait(1.5)
         self.swap_caption("Only the stacks with “x + …” keep a direct path for x: the residual stream.", H_COLOR)
         self.wait(1.5)
@@ -305,7 +304,3 @@ class DepthScene(TraceScene):
         return Rectangle(width=max(value / vmax * BAR_MAX, 0.02), height=BAR_H, stroke_width=0, fill_color=color,
                          fill_opacity=opacity)
 
-    def swap_caption(self, s: str, color=INK):
-        new = caption(s, color)
-        self.play(FadeOut(self.caption), FadeIn(new), run_time=0.6)
-        self.caption = new

@@ -184,9 +184,8 @@ class FFNScene(TraceScene):
                             "the same small network, d → 4d → GELU → d, on every token")
         self.strip = sentence_strip(self.trace).next_to(self.header, DOWN, buff=0.3)
         c = self.trace.config
-        self.caption = caption(f"A small network: {c.d_model} numbers in, {c.d_ff} hidden, {c.d_model} out.")
         self.play(FadeIn(self.header), FadeIn(self.strip))
-        self.play(FadeIn(self.caption))
+        self.swap_caption(f"A small network: {c.d_model} numbers in, {c.d_ff} hidden, {c.d_model} out.")
         self.wait(1.0)
 
     def one_token(self):
@@ -410,8 +409,3 @@ class FFNScene(TraceScene):
 
     # ---------------------------------------------------------------- helpers
 
-    def swap_caption(self, s: str, color=INK, *also):
-        """New bottom caption (played together with any extra animations)."""
-        new = caption(s, color)
-        self.play(FadeOut(self.caption), FadeIn(new), *also, run_time=0.6)
-        self.caption = new

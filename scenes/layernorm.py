@@ -107,9 +107,9 @@ class LayerNormScene(TraceScene):
         self.header = title("LayerNorm: each row on its own", "LN(x) = γ · (x − μ) / σ + β")
         self.build_layout()
         d = self.trace.block.x.shape[1]
-        self.caption = caption(f"The block's input x: one row of {d} numbers per token.")
         self.play(FadeIn(self.header))
-        self.play(FadeIn(self.before), FadeIn(self.before_head), FadeIn(self.caption))
+        self.play(FadeIn(self.before), FadeIn(self.before_head))
+        self.swap_caption(f"The block's input x: one row of {d} numbers per token.")
         self.wait(1.0)
         self.play(FadeIn(self.focus))
         self.swap_caption(f"LayerNorm looks at one row at a time. Follow “{self.trace.tracked_token}”.")
@@ -296,11 +296,9 @@ class LayerNormScene(TraceScene):
 
     def swap_caption(self, s: str, color=INK, step: str | None = None):
         """New bottom caption (and, with step, a new formula over the bars)."""
-        new = caption(s, color)
-        anims = [FadeOut(self.caption), FadeIn(new)]
+        anims = []
         if step is not None:
             label = text(step, BODY_SIZE, INK).move_to(self.step_label)
             anims += [FadeOut(self.step_label), FadeIn(label)]
             self.step_label = label
-        self.play(*anims, run_time=0.6)
-        self.caption = new
+        super().swap_caption(s, color, *anims)

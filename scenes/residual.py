@@ -110,6 +110,8 @@ class ResidualScene(TraceScene):
                  2.0: "λ = 2: twice the step; h is still inside h′."}
         self.shown_at = {0.0: self.o_panel.values_shown()}  # what h′ showed at each λ stop (for tests)
         for target in self.trace.config.lambdas:
+            if target == lam.get_value():
+                continue  # already there (a sweep that starts at 0)
             self.play(lam.animate.set_value(target), run_time=2.0, rate_func=linear)
             self.shown_at[target] = self.o_panel.values_shown()
             self.swap_caption(notes.get(target, f"λ = {target:g}: h′ = h + {target:g}·Δ."))

@@ -52,6 +52,7 @@ class TakeawaysScene(TraceScene):
                                     H_COLOR)
         self.place(self.res_panel, 0)
         self.play(FadeIn(self.res_panel))
+        self.swap_caption("Residual: each layer adds an update to the token's state; the state itself stays.")
         i1 = s.index(1.0)
         self.play(bars.animate_values(s.out[:i1 + 1]), run_time=2.0, rate_func=linear)
         self.wait(0.5)
@@ -67,6 +68,7 @@ class TakeawaysScene(TraceScene):
                                    ACCENT)
         self.place(self.ln_panel, 1)
         self.play(FadeIn(self.ln_panel))
+        self.swap_caption("LayerNorm: every row gets its own mean and spread; it tidies scale, adds no knowledge.")
         self.play(m.animate_to(t.layernorm.out), run_time=2.0)
         self.wait(0.5)
 
@@ -88,6 +90,7 @@ class TakeawaysScene(TraceScene):
                                     DELTA_COLOR)
         self.place(self.ffn_panel, 2)
         self.play(FadeIn(self.ffn_panel))
+        self.swap_caption("FFN: one network, the same weights, applied to each token separately.")
         for r in range(T):
             box = SurroundingRectangle(inputs.row(r), color=OUT_COLOR, buff=0.02, stroke_width=2)
             self.add(box)
@@ -103,6 +106,7 @@ class TakeawaysScene(TraceScene):
         fit(line, SAFE_W)
         line.next_to(VGroup(self.res_panel, self.ln_panel, self.ffn_panel), DOWN, buff=0.9)
         self.play(FadeIn(line, shift=UP * 0.2))
+        self.swap_caption("Residual, LayerNorm, FFN: the half of the block that is not attention.")
         self.wait(3.0)
 
     # ---------------------------------------------------------------- helpers

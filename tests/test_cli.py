@@ -131,3 +131,11 @@ def test_a_clip_depends_on_its_own_scene_the_kit_and_the_core_only(tmp_path, mon
     assert digest != render.inputs_digest(BlockConfig(seed=1), spec, "l", None, before)
     assert digest != render.inputs_digest(cfg, spec, "m", None, before)
     assert digest == render.inputs_digest(BlockConfig(), spec, "l", None, before)
+
+
+def test_srt_to_vtt():
+    from blockmath.render import srt_to_vtt
+
+    srt = "1\r\n00:00:01,500 --> 00:00:04,250\r\nλ = 0: h′ = h\r\n\r\n2\r\n00:01:02,000 --> 00:01:03,005\r\nnext, 1,000 times\r\n"
+    assert srt_to_vtt(srt) == ("WEBVTT\n\n1\n00:00:01.500 --> 00:00:04.250\nλ = 0: h′ = h\n\n"
+                               "2\n00:01:02.000 --> 00:01:03.005\nnext, 1,000 times\n")

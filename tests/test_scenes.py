@@ -1,6 +1,7 @@
 """Scenes show the trace's numbers (dry runs) and render real clips (tiny, low quality, checked by ffprobe)."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -112,6 +113,13 @@ def test_render_clip(tmp_path, scene):
     total = sum(float(ffprobe(p)["format"]["duration"]) for p in sections)
     assert abs(total - float(info["format"]["duration"])) < 0.5
     assert moov_before_mdat(clip)
+    # the on-screen captions, as subtitles: SubRip and WebVTT, inside the clip's duration
+    srt = clip.with_suffix(".srt").read_text(encoding="utf-8")
+    vtt = clip.with_suffix(".vtt").read_text(encoding="utf-8")
+    cues = re.findall(r"(\d\d):(\d\d):(\d\d),(\d\d\d) --> (\d\d):(\d\d):(\d\d),(\d\d\d)", srt)
+    assert len(cues) >= 3 and vtt.startswith("WEBVTT") and vtt.count(" --> ") == len(cues)
+    ends = [int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000 for *_, h, m, s, ms in cues]
+    assert max(ends) <= float(info["format"]["duration"]) + 0.1
     # nothing changed: the second run does not render again
     again = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert again.returncode == 0 and "up to date" in again.stdout

@@ -168,6 +168,12 @@ def _ffmpeg(*args: str) -> None:
         raise RenderError(f"ffmpeg failed: {proc.stderr.decode(errors='replace').strip().splitlines()[-1:]}")
 
 
+def srt_to_vtt(srt: str) -> str:
+    """WebVTT from SubRip: a header, and '.' instead of ',' before the milliseconds of each timestamp."""
+    body = re.sub(r"(\d\d:\d\d:\d\d),(\d\d\d)", r"\1.\2", srt.replace("\r\n", "\n"))
+    return "WEBVTT\n\n" + body
+
+
 def _up_to_date(out: Path, digest: str) -> bool:
     stamp = out.with_suffix(".json")
     try:
@@ -249,7 +255,13 @@ def render_scene(cfg: BlockConfig, spec: SceneSpec, quality: str, media: Path, r
         for i, sec in enumerate(index):
             _ffmpeg("-i", str(produced.parent / "sections" / sec["video"]), "-c", "copy", "-movflags", "+faststart",
                     str(sections / f"{i:02d}-{sec['name']}.mp4"))
-        _publish(out, {".png": poster, ".mp4": clip}, sections,
+        files = {".png": poster}
+        srt = produced.with_suffix(".srt")
+        if srt.is_file():  # the on-screen captions as subtitles, for viewers without sound
+            (work / "captions.vtt").write_text(srt_to_vtt(srt.read_text(encoding="utf-8")), encoding="utf-8")
+            files |= {".srt": srt, ".vtt": work / "captions.vtt"}
+        files[".mp4"] = clip  # last: the clip appears once everything beside it is in place
+        _publish(out, files, sections,
                  {"inputs": digest, "config": cfg.as_dict(), "scene": spec.cls, "quality": quality,
                   "resolution": resolution, "sections": [f"{i:02d}-{sec['name']}" for i, sec in enumerate(index)]})
     return out
