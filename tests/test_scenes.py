@@ -87,7 +87,8 @@ def moov_before_mdat(path):
 
 @pytest.mark.render
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe not installed")
-@pytest.mark.parametrize("scene", ["residual", "layernorm", "ffn", "block", "depth", "takeaways"])
+@pytest.mark.parametrize("scene", ["residual", "layernorm", "ffn", "attention", "block", "norm-placement", "depth",
+                                   "takeaways"])
 def test_render_clip(tmp_path, scene):
     media = tmp_path / "media"
     cmd = [sys.executable, "-m", "blockmath", "render", scene, "-q", "l", "--resolution", "256x144",
@@ -211,3 +212,28 @@ def test_movie_joins_every_scene_after_its_title_card(tmp_path):
     expected += sum(float(ffprobe(c)["format"]["duration"]) for c in cards if c.stem.split("-", 1)[1] in SCENES)
     assert abs(float(ffprobe(movie)["format"]["duration"]) - expected) < 1.0
     assert moov_before_mdat(movie)
+
+
+@pytest.mark.parametrize("name", list(SENTENCES))
+def test_attention_scene_shows_the_trace(monkeypatch, name):
+    from attention import AttentionScene
+
+    env = SENTENCES[name]
+    scene, t = dry_run(AttentionScene, monkeypatch, env), expected_trace(env)
+    w, i = t.block.attn_weights, t.tracked
+    assert sorted(scene.weight_numbers) == list(range(min(2, w.shape[0])))
+    for h, numbers in scene.weight_numbers.items():
+        assert [shown(n) for n in numbers] == list(r2(w[h, i, : i + 1]))
+    assert np.allclose(scene.update_vec.values_shown(), r2(t.block.attn_out[i]), atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["default", "short"])
+def test_norm_placement_scene_shows_the_trace(monkeypatch, name):
+    from norm_placement import NormPlacementScene
+
+    env = SENTENCES[name]
+    scene, t = dry_run(NormPlacementScene, monkeypatch, env), expected_trace(env)
+    for norm in ("pre", "post"):
+        b = t.placements[norm]
+        expected = [r2(b.x[t.tracked]), r2(b.h_attn[t.tracked]), r2(b.out[t.tracked])]
+        assert np.allclose(np.array(scene.stream_values[norm], dtype=float), expected, atol=1e-9), norm

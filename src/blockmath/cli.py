@@ -11,7 +11,19 @@ from pathlib import Path
 import numpy as np
 
 from .config import QUALITIES, build_config
-from .render import RenderError, SCENES, check_quality, parse_resolution, render_movie, render_scene, scene_specs, sweep_stale_work
+from .render import (
+    SCENES,
+    RenderError,
+    check_format,
+    check_quality,
+    export,
+    parse_resolution,
+    render_movie,
+    render_scene,
+    render_transparent,
+    scene_specs,
+    sweep_stale_work,
+)
 from .tokenize import InputError
 from .trace import compute_trace
 
@@ -66,9 +78,13 @@ def cmd_render(args) -> int:
     specs = scene_specs(args.scenes)
     media = Path(args.media_dir)
     sweep_stale_work(media)
+    fmt = check_format(args.format, args.transparent)
     for spec in specs:
+        if args.transparent:
+            print(render_transparent(cfg, spec, quality, fmt, media, resolution, args.force))
+            continue
         path = render_scene(cfg, spec, quality, media, resolution, args.force)
-        print(path)
+        print(export(path, fmt, media, args.force) if fmt != "mp4" else path)
     return 0
 
 
@@ -103,6 +119,10 @@ def make_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     r = sub.add_parser("render", help="render scenes to media/clips/<sentence>-<hash>/<quality>/<scene>.mp4")
     r.add_argument("scenes", nargs="*", help=f"scene names ({', '.join(SCENES)}) or all (default)")
+    r.add_argument("--format", default=os.environ.get("BLOCKMATH_FORMAT") or "mp4",
+                   help="mp4 (default, H.264 for slides), webm, gif or mov; the MP4 is always made too")
+    r.add_argument("--transparent", action="store_true", default=os.environ.get("BLOCKMATH_TRANSPARENT", "") in ("1", "yes", "true"),
+                   help="transparent background (needs --format webm or mov), to overlay on a slide")
     m = sub.add_parser("movie", help="every scene in teaching order with title cards, as one movie.mp4")
     for p_ in (r, m):
         _add_render_options(p_)

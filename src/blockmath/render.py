@@ -37,7 +37,9 @@ SCENES = {s.name: s for s in (
     SceneSpec("residual", "residual.py", "ResidualScene"),
     SceneSpec("layernorm", "layernorm.py", "LayerNormScene"),
     SceneSpec("ffn", "ffn.py", "FFNScene"),
+    SceneSpec("attention", "attention.py", "AttentionScene"),
     SceneSpec("block", "block.py", "BlockScene"),
+    SceneSpec("norm-placement", "norm_placement.py", "NormPlacementScene"),
     SceneSpec("depth", "depth.py", "DepthScene"),
     SceneSpec("takeaways", "takeaways.py", "TakeawaysScene"),
 )}
@@ -182,10 +184,12 @@ def _up_to_date(out: Path, digest: str) -> bool:
         return False
 
 
-def _run_manim(cfg: BlockConfig, spec: SceneSpec, quality: str, resolution, work: Path, media: Path) -> Path:
+def _run_manim(cfg: BlockConfig, spec: SceneSpec, quality: str, resolution, work: Path, media: Path,
+               transparent_format: str | None = None) -> Path:
     """Render spec in its own work folder (own partial-movie files, so parallel renders never collide)."""
+    variant = ["--save_sections"] if transparent_format is None else ["-t", "--format", transparent_format]
     cmd = [sys.executable, "-m", "manim", "render", "--config_file", str(ROOT / "manim.cfg"),
-           "-q", quality, "--media_dir", str(work), "-o", spec.name, "--save_sections", "--progress_bar", "none",
+           "-q", quality, "--media_dir", str(work), "-o", spec.name, *variant, "--progress_bar", "none",
            "-v", "WARNING", str(SCENES_DIR / spec.file), spec.cls]
     if resolution:
         cmd[cmd.index("-q"):cmd.index("-q")] = ["-r", f"{resolution[0]},{resolution[1]}"]
@@ -197,7 +201,7 @@ def _run_manim(cfg: BlockConfig, spec: SceneSpec, quality: str, resolution, work
         logs.mkdir(parents=True, exist_ok=True)
         shutil.copy(work / "manim.log", logs / f"{spec.name}.log")
         raise RenderError(f"rendering {spec.name} failed (manim exit {proc.returncode}); see {logs / (spec.name + '.log')}")
-    produced = sorted(work.glob(f"videos/**/{spec.name}.mp4"))
+    produced = sorted(work.glob(f"videos/**/{spec.name}.{transparent_format or 'mp4'}"))
     if not produced:
         raise RenderError(f"rendering {spec.name} produced no video")
     return produced[0]
@@ -264,6 +268,63 @@ def render_scene(cfg: BlockConfig, spec: SceneSpec, quality: str, media: Path, r
         _publish(out, files, sections,
                  {"inputs": digest, "config": cfg.as_dict(), "scene": spec.cls, "quality": quality,
                   "resolution": resolution, "sections": [f"{i:02d}-{sec['name']}" for i, sec in enumerate(index)]})
+    return out
+
+
+FORMATS = ("mp4", "webm", "gif", "mov")
+_EXPORT = {  # ffmpeg arguments that turn the H.264 master into another format
+    "webm": ["-c:v", "libvpx-vp9", "-b:v", "0", "-crf", "34", "-row-mt", "1", "-deadline", "good", "-cpu-used", "4",
+             "-pix_fmt", "yuv420p"],
+    "mov": ["-c", "copy", "-movflags", "+faststart"],  # the same H.264 stream in a QuickTime container (Keynote)
+    "gif": ["-vf", "fps=12,scale='min(iw,854)':-2:flags=lanczos,split[a][b];[a]palettegen=max_colors=128[p];"
+                   "[b][p]paletteuse=dither=bayer", "-loop", "0"],
+    "preview.gif": ["-vf", "fps=8,scale=320:-2:flags=lanczos,split[a][b];[a]palettegen=max_colors=64[p];"
+                           "[b][p]paletteuse=dither=bayer", "-loop", "0"],
+}
+
+
+def check_format(fmt: str, transparent: bool) -> str:
+    if fmt not in FORMATS:
+        raise InputError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if transparent and fmt not in ("webm", "mov"):
+        raise InputError("a transparent clip needs format webm (VP9 with alpha) or mov (ProRes 4444)")
+    return fmt
+
+
+def export(clip: Path, suffix: str, media: Path, force: bool = False, log=print) -> Path:
+    """A copy of the MP4 master in another format (webm, mov, gif, preview.gif), redone when the master is newer."""
+    out = clip.with_name(f"{clip.stem}.{suffix}")
+    if not force and out.is_file() and out.stat().st_mtime >= clip.stat().st_mtime:
+        log(f"up to date: {out}")
+        return out
+    log(f"converting -> {out}")
+    with _Work(media, f"{clip.stem}-{suffix}") as work:
+        tmp = work / f"out.{suffix.split('.')[-1]}"
+        _ffmpeg("-i", str(clip), *_EXPORT[suffix], str(tmp))
+        os.replace(tmp, out)
+    return out
+
+
+def render_transparent(cfg: BlockConfig, spec: SceneSpec, quality: str, fmt: str, media: Path, resolution=None,
+                       force: bool = False, log=print) -> Path:
+    """The scene on a transparent background, to lay over a slide: webm (VP9 + alpha) or mov (ProRes 4444)."""
+    out = clip_path(media, cfg, spec, quality, resolution).with_name(f"{spec.name}-transparent.{fmt}")
+    stamp_name = out.with_name(f"{spec.name}-transparent-{fmt}.json")
+    digest = inputs_digest(cfg, spec, quality, resolution, sources_digest(spec) + fmt)
+    try:
+        fresh = out.is_file() and json.loads(stamp_name.read_text()).get("inputs") == digest
+    except (ValueError, OSError):
+        fresh = False
+    if fresh and not force:
+        log(f"up to date: {out}")
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    log(f"rendering {spec.name} on a transparent background -> {out}")
+    with _Work(media, f"{spec.name}-transparent") as work:
+        produced = _run_manim(cfg, spec, quality, resolution, work, media, transparent_format=fmt)
+        stamp_name.unlink(missing_ok=True)
+        os.replace(produced, out)
+        write_atomic(stamp_name, json.dumps({"inputs": digest, "config": cfg.as_dict(), "format": fmt}).encode())
     return out
 
 
