@@ -237,3 +237,37 @@ def test_norm_placement_scene_shows_the_trace(monkeypatch, name):
         b = t.placements[norm]
         expected = [r2(b.x[t.tracked]), r2(b.h_attn[t.tracked]), r2(b.out[t.tracked])]
         assert np.allclose(np.array(scene.stream_values[norm], dtype=float), expected, atol=1e-9), norm
+
+
+@pytest.mark.render
+@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe not installed")
+def test_formats_and_transparent_clips(tmp_path):
+    media = tmp_path / "media"
+    base = [sys.executable, "-m", "blockmath", "render", "block", "-q", "l", "--resolution", "192x108",
+            "--media-dir", str(media), "--sentence", "Formats for slides."]
+
+    def run(*extra):
+        r = subprocess.run(base + list(extra), capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+        return Path(r.stdout.strip().splitlines()[-1])
+
+    mp4 = run()
+    webm, gif, mov = run("--format", "webm"), run("--format", "gif"), run("--format", "mov")
+    assert (webm.suffix, gif.suffix, mov.suffix) == (".webm", ".gif", ".mov") and webm.parent == mp4.parent
+    codecs = {p.suffix: ffprobe(p)["streams"][0]["codec_name"] for p in (webm, gif, mov)}
+    assert codecs == {".webm": "vp9", ".gif": "gif", ".mov": "h264"}
+    duration = float(ffprobe(mp4)["format"]["duration"])
+    for p in (webm, mov):
+        assert abs(float(ffprobe(p)["format"]["duration"]) - duration) < 0.2
+    # transparent: VP9 with an alpha channel, its background really see-through
+    alpha = run("--transparent", "--format", "webm")
+    assert alpha.name == "block-transparent.webm"
+    tags = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream_tags=alpha_mode", "-of", "csv=p=0",
+                           str(alpha)], capture_output=True, text=True).stdout
+    assert tags.strip() == "1"
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-c:v", "libvpx-vp9", "-ss", "3", "-i", str(alpha), "-frames:v", "1",
+                          "-f", "rawvideo", "-pix_fmt", "rgba", "-"], capture_output=True, check=True).stdout
+    a = np.frombuffer(raw, dtype=np.uint8).reshape(108, 192, 4)[..., 3]
+    assert a[0, 0] == 0 and a.max() == 255  # corner transparent, drawings opaque
+    bad = subprocess.run(base + ["--transparent"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "needs format webm" in bad.stderr
