@@ -43,7 +43,7 @@ BM    := $(VPY) -m blockmath
 
 SCENES := residual layernorm ffn attention block norm-placement depth takeaways
 
-.PHONY: help setup videos $(SCENES) movie preview trace test bench clean
+.PHONY: help setup videos $(SCENES) movie gallery preview trace test bench clean
 
 help:  ## list the targets
 	@grep -E '^[$$()A-Za-z -]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -65,6 +65,9 @@ $(SCENES): $(STAMP)  ## render one scene: residual layernorm ffn attention block
 
 movie: $(STAMP)  ## every scene in teaching order with title cards, as one movie.mp4
 	$(BM) movie
+
+gallery: $(STAMP)  ## every scene plus GIF previews, index.html and manifest.json
+	$(BM) gallery
 
 preview: override BLOCKMATH_QUALITY := l
 preview: $(STAMP)  ## quick low-quality render of every scene

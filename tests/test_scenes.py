@@ -194,17 +194,28 @@ def test_depth_scene_shows_the_trace(monkeypatch, name):
         assert shown(n) == r2(c.rel_change)
 
 
+@pytest.fixture(scope="module")
+def full_set(tmp_path_factory):
+    """Every scene rendered once (tiny) for one sentence: the movie and gallery tests share it."""
+    tmp = tmp_path_factory.mktemp("set")
+    media = tmp / "media"
+    base = ["-q", "l", "--resolution", "128x72", "--media-dir", str(media), "--sentence", "Movies & <b>galleries</b>."]
+
+    def run(command):
+        r = subprocess.run([sys.executable, "-m", "blockmath", command, *base], capture_output=True, text=True,
+                           cwd=tmp, timeout=900)
+        assert r.returncode == 0, r.stderr
+        return Path(r.stdout.strip().splitlines()[-1])
+
+    return run
+
+
 @pytest.mark.render
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe not installed")
-def test_movie_joins_every_scene_after_its_title_card(tmp_path):
+def test_movie_joins_every_scene_after_its_title_card(full_set):
     from blockmath.render import SCENES
 
-    media = tmp_path / "media"
-    cmd = [sys.executable, "-m", "blockmath", "movie", "-q", "l", "--resolution", "128x72", "--media-dir", str(media),
-           "--sentence", "Movies are long."]
-    r = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=900)
-    assert r.returncode == 0, r.stderr
-    movie = Path(r.stdout.strip().splitlines()[-1])
+    movie = full_set("movie")
     clips = [movie.with_name(f"{name}.mp4") for name in SCENES]
     cards = sorted((movie.parent / "sections" / "cards").glob("*.mp4"))
     assert all(c.is_file() for c in clips) and len(cards) >= len(clips)
@@ -212,6 +223,46 @@ def test_movie_joins_every_scene_after_its_title_card(tmp_path):
     expected += sum(float(ffprobe(c)["format"]["duration"]) for c in cards if c.stem.split("-", 1)[1] in SCENES)
     assert abs(float(ffprobe(movie)["format"]["duration"]) - expected) < 1.0
     assert moov_before_mdat(movie)
+
+
+@pytest.mark.render
+@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe not installed")
+def test_gallery_and_manifest(full_set):
+    import hashlib
+    from html.parser import HTMLParser
+
+    from blockmath.render import SCENES
+
+    index = full_set("gallery")
+    folder = index.parent
+    page = index.read_text(encoding="utf-8")
+    assert "Movies &amp; &lt;b&gt;galleries&lt;/b&gt;." in page and "<b>galleries" not in page  # shown literally
+
+    class Refs(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.refs, self.tags = [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            self.refs += [v for k, v in attrs if k in ("src", "href", "poster")]
+
+    parser = Refs()
+    parser.feed(page)
+    assert parser.tags.count("video") == len(SCENES) and parser.tags.count("track") == len(SCENES)
+    assert parser.refs and all((folder / ref).is_file() for ref in parser.refs), parser.refs
+    for name in SCENES:
+        gif = folder / f"{name}.preview.gif"
+        assert ffprobe(gif)["streams"][0]["codec_name"] == "gif"
+    man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert man["sentence"] == "Movies & <b>galleries</b>." and man["tokens"][:3] == ["Movies", "&", "<"]
+    assert man["versions"]["manim"] and man["versions"]["numpy"] and man["config"]["seed"] == 0
+    by_path = {f["path"]: f for f in man["files"]}
+    for name in SCENES:
+        entry = by_path[f"{name}.mp4"]
+        assert (entry["width"], entry["height"]) == (128, 72) and entry["duration"] > 10
+        assert entry["sha256"] == hashlib.sha256((folder / f"{name}.mp4").read_bytes()).hexdigest()
+    assert any(p.startswith("sections/") for p in by_path)
 
 
 @pytest.mark.parametrize("name", list(SENTENCES))

@@ -97,6 +97,17 @@ def cmd_movie(args) -> int:
     return 0
 
 
+def cmd_gallery(args) -> int:
+    from .gallery import build_gallery
+
+    cfg = _config(args)
+    compute_trace(cfg)
+    quality, resolution, media = check_quality(args.quality), parse_resolution(args.resolution), Path(args.media_dir)
+    sweep_stale_work(media)
+    print(build_gallery(cfg, quality, media, resolution, args.force))
+    return 0
+
+
 def cmd_trace(args) -> int:
     t = compute_trace(_config(args))
     data = {
@@ -124,10 +135,12 @@ def make_parser() -> argparse.ArgumentParser:
     r.add_argument("--transparent", action="store_true", default=os.environ.get("BLOCKMATH_TRANSPARENT", "") in ("1", "yes", "true"),
                    help="transparent background (needs --format webm or mov), to overlay on a slide")
     m = sub.add_parser("movie", help="every scene in teaching order with title cards, as one movie.mp4")
-    for p_ in (r, m):
+    g = sub.add_parser("gallery", help="every scene, GIF previews, index.html and manifest.json")
+    for p_ in (r, m, g):
         _add_render_options(p_)
     r.set_defaults(func=cmd_render)
     m.set_defaults(func=cmd_movie)
+    g.set_defaults(func=cmd_gallery)
     t = sub.add_parser("trace", help="print the numbers the scenes show, as JSON")
     _add_config_options(t)
     t.set_defaults(func=cmd_trace)

@@ -1,0 +1,111 @@
+"""A clip set's manifest.json and index.html gallery: every clip with poster, captions and downloads."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from .config import BlockConfig
+from .render import SCENES, export, render_scene, write_atomic
+from .trace import compute_trace
+
+MEDIA_SUFFIXES = {".mp4", ".webm", ".gif", ".mov", ".png", ".srt", ".vtt"}
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def probe(path: Path) -> dict:
+    """Duration and pixel size of a video or picture, read by ffprobe."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                          "stream=width,height:format=duration", "-of", "json", str(path)],
+                         capture_output=True, text=True)
+    try:
+        info = json.loads(out.stdout)
+        stream = info["streams"][0]
+    except (ValueError, KeyError, IndexError):
+        return {}
+    result = {"width": stream["width"], "height": stream["height"]}
+    duration = info.get("format", {}).get("duration")
+    if duration not in (None, "N/A") and path.suffix != ".png":
+        result["duration"] = round(float(duration), 3)
+    return result
+
+
+def manifest(folder: Path, cfg: BlockConfig) -> dict:
+    """What is in a clip folder, and what made it: settings, tokens, versions, and per file size and sha256."""
+    trace = compute_trace(cfg)
+    files = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in MEDIA_SUFFIXES):
+        entry = {"path": path.relative_to(folder).as_posix(), "bytes": path.stat().st_size,
+                 "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+        if path.suffix in {".mp4", ".webm", ".gif", ".mov", ".png"}:
+            entry |= probe(path)
+        files.append(entry)
+    return {
+        "sentence": cfg.sentence, "tokens": list(trace.tokens), "tracked_token": trace.tracked_token,
+        "seed": cfg.seed, "config": cfg.as_dict(),
+        "versions": {"blockmath": _version("blockmath"), "manim": _version("manim"), "numpy": _version("numpy"),
+                     "python": platform.python_version()},
+        "files": files,
+    }
+
+
+def _card(name: str, folder: Path) -> str:
+    """One clip: video with poster and captions track, its beats, and download links."""
+    e = html.escape
+    clip = f"{name}.mp4"
+    links = [f'<a href="{e(p.name)}" download>{e(p.name[len(name) + 1:])}</a>'
+             for p in sorted(folder.glob(f"{name}.*")) if p.suffix in MEDIA_SUFFIXES]
+    sections = sorted((folder / "sections" / name).glob("*.mp4"))
+    beats = "".join(f'<li><a href="sections/{e(name)}/{e(p.name)}">{e(p.stem)}</a></li>' for p in sections)
+    track = (f'<track kind="captions" src="{e(name)}.vtt" srclang="en" label="English" default>'
+             if (folder / f"{name}.vtt").exists() else "")
+    return f"""<figure id="{e(name)}">
+  <video controls preload="metadata" poster="{e(name)}.png" width="427"><source src="{e(clip)}" type="video/mp4">{track}</video>
+  <figcaption><b>{e(name)}</b> · <img src="{e(name)}.preview.gif" alt="looping preview of {e(name)}" height="60">
+    <div>download: {' · '.join(links)}</div><details><summary>beats (one clip each)</summary><ol>{beats}</ol></details>
+  </figcaption>
+</figure>"""
+
+
+def gallery_html(folder: Path, cfg: BlockConfig, names: list[str]) -> str:
+    e = html.escape
+    cards = "\n".join(_card(n, folder) for n in names)
+    movie = '<p><a href="movie.mp4">the whole movie</a></p>' if (folder / "movie.mp4").exists() else ""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>blockmath: {e(cfg.sentence)}</title>
+<style>
+body {{ background: #11151c; color: #e8e6e3; font-family: "DejaVu Sans", sans-serif; margin: 2em; }}
+a {{ color: #7fd1b9; }} figure {{ display: inline-block; margin: 0 1em 2em 0; vertical-align: top; max-width: 427px; }}
+video {{ max-width: 100%; background: #000; }} code {{ color: #f4e285; }}
+</style></head><body>
+<h1>blockmath clips</h1>
+<p>sentence: <code>{e(cfg.sentence)}</code> · seed <code>{cfg.seed}</code> · tracked token
+<code>{e(cfg.token or "auto")}</code> · <a href="manifest.json">manifest.json</a></p>
+{movie}
+{cards}
+</body></html>
+"""
+
+
+def build_gallery(cfg: BlockConfig, quality: str, media: Path, resolution=None, force: bool = False,
+                  log=print) -> Path:
+    """Render every scene (if needed), add looping GIF previews, and write index.html and manifest.json."""
+    names = list(SCENES)
+    clips = [render_scene(cfg, SCENES[n], quality, media, resolution, force, log) for n in names]
+    for clip in clips:
+        export(clip, "preview.gif", media, force, log)
+    folder = clips[0].parent
+    write_atomic(folder / "index.html", gallery_html(folder, cfg, names).encode("utf-8"))
+    write_atomic(folder / "manifest.json", json.dumps(manifest(folder, cfg), indent=1, ensure_ascii=False).encode())
+    return folder / "index.html"
