@@ -138,6 +138,11 @@ def token_label(tok: str, width: float = 1.3, size: float = SMALL_SIZE, color=IN
     return fit(text(tok, size, color), width=width, height=0.4)
 
 
+def row_label(tok: str, row_h: float, width: float = 1.3, color=INK) -> Text:
+    """A token label sized to its row height (one font size for all rows, so no word looks smaller)."""
+    return fit(text(tok, min(SMALL_SIZE, row_h * 62), color), width=width)
+
+
 class VectorBars(VGroup):
     """A vector drawn as horizontal bars (one row per dimension) with its values; can be updated in place."""
 
@@ -196,27 +201,32 @@ class VectorBars(VGroup):
 
 
 class CellMatrix(VGroup):
-    """A tokens × dims matrix of colored cells with numbers, token labels on the left."""
+    """A tokens × dims matrix of colored cells with numbers, token labels on the left (row_labels=None: none).
+
+    Cells are cell wide and cell_h tall (default square); highlight colors one row's label.
+    """
 
     def __init__(self, values, row_labels, vmax: float, cell: float = 0.42, places: int = 1,
-                 show_numbers: bool = True, label_width: float = 1.3, **kwargs):
+                 show_numbers: bool = True, label_width: float = 1.3, cell_h: float | None = None,
+                 highlight: int | None = None, **kwargs):
         super().__init__(**kwargs)
         values = np.asarray(values, dtype=float)
+        cell_h = cell if cell_h is None else cell_h
         self.vmax = vmax
         self.cells = VGroup()
         self.numbers = VGroup()
         rows, cols = values.shape
+        size = min(NUMBER_SIZE, cell_h * 44, cell * 34)
         for r in range(rows):
             for c in range(cols):
-                sq = Rectangle(width=cell, height=cell, stroke_width=1, stroke_color=BG, fill_opacity=1,
+                sq = Rectangle(width=cell, height=cell_h, stroke_width=1, stroke_color=BG, fill_opacity=1,
                                fill_color=value_color(values[r, c], vmax))
-                sq.move_to(np.array([c * cell, -r * cell, 0]))
+                sq.move_to(np.array([c * cell, -r * cell_h, 0]))
                 self.cells.add(sq)
                 if show_numbers:
-                    n = number(values[r, c], places, size=min(NUMBER_SIZE, cell * 34))
-                    n.move_to(sq)
-                    self.numbers.add(n)
-        self.labels = VGroup(*[token_label(t, label_width, color=INK) for t in row_labels or []])
+                    self.numbers.add(number(values[r, c], places, size=size).move_to(sq))
+        self.labels = VGroup(*[row_label(t, cell_h, label_width, OUT_COLOR if r == highlight else INK)
+                               for r, t in enumerate(row_labels or [])])
         for r, lab in enumerate(self.labels):
             lab.next_to(self.cells[r * cols], LEFT, buff=0.15)
         self.shape = (rows, cols)

@@ -25,6 +25,7 @@ from common import (
     caption,
     fit,
     number,
+    row_label,
     sentence_strip,
     shown,
     text,
@@ -98,43 +99,6 @@ class Column(VGroup):
 
     def values_shown(self) -> np.ndarray:
         return np.array([shown(n) for n in self.numbers])
-
-
-class Grid(CellMatrix):
-    """CellMatrix with rectangular cells (cell_w × cell_h) and optional row labels.
-
-    Same attributes as CellMatrix (cells, numbers, labels, shape, vmax): row(), target_for(), values_shown()
-    work unchanged. (Candidate for common.CellMatrix: cell_h and labels=None arguments.)
-    """
-
-    def __init__(self, values, row_labels, vmax: float, cell_w: float, cell_h: float, places: int = 1,
-                 label_width: float = LABEL_W, highlight: int | None = None, **kwargs):
-        VGroup.__init__(self, **kwargs)
-        values = np.asarray(values, dtype=float)
-        self.vmax = vmax
-        self.cells = VGroup()
-        self.numbers = VGroup()
-        rows, cols = values.shape
-        size = min(17.0, cell_h * 44, cell_w * 36)
-        for r in range(rows):
-            for c in range(cols):
-                sq = Rectangle(width=cell_w, height=cell_h, stroke_width=1, stroke_color=BG, fill_opacity=1,
-                               fill_color=value_color(values[r, c], vmax))
-                sq.move_to(np.array([c * cell_w, -r * cell_h, 0]))
-                self.cells.add(sq)
-                self.numbers.add(number(values[r, c], places, size=size).move_to(sq))
-        self.labels = VGroup()
-        if row_labels is not None:
-            for r, tok in enumerate(row_labels):
-                lab = label_for(tok, cell_h, label_width, OUT_COLOR if r == highlight else INK)
-                self.labels.add(lab.next_to(self.cells[r * cols], LEFT, buff=0.15))
-        self.shape = (rows, cols)
-        self.add(self.cells, self.numbers, self.labels)
-
-
-def label_for(tok: str, row_h: float, width: float = LABEL_W, color=INK):
-    """A token label sized to its row height (one font size for all rows, so no word looks smaller)."""
-    return fit(text(tok, min(SMALL_SIZE, row_h * 62), color), width=width)
 
 
 def trapezoid(left_h: float, right_h: float, width: float, name: str, shape: str) -> VGroup:
@@ -328,8 +292,9 @@ class FFNScene(TraceScene):
         t, b = self.trace, self.trace.block
         n = len(t.tokens)
         cell_h = min(MAT_CELL_H, ROWS_H / n)
-        self.inputs = Grid(b.ln2, t.tokens, self.vmax, MAT_CELL_W, cell_h, highlight=t.tracked)
-        self.outputs = Grid(b.ffn_out, None, self.vmax, MAT_CELL_W, cell_h)
+        self.inputs = CellMatrix(b.ln2, t.tokens, self.vmax, MAT_CELL_W, label_width=LABEL_W, cell_h=cell_h,
+                                 highlight=t.tracked)
+        self.outputs = CellMatrix(b.ffn_out, None, self.vmax, MAT_CELL_W, cell_h=cell_h)
         net = self.net
         net.generate_target()
         net.target[2].next_to(net.target[1], RIGHT, buff=0.08)  # W₂ slides in next to the hidden column
@@ -372,7 +337,7 @@ class FFNScene(TraceScene):
         weights = t.attn_mean  # [T, T] line opacity: the core's head-averaged attention weights
 
         def columns():
-            left = VGroup(*[label_for(tok, row_h, color=OUT_COLOR if i == t.tracked else INK)
+            left = VGroup(*[row_label(tok, row_h, LABEL_W, color=OUT_COLOR if i == t.tracked else INK)
                             for i, tok in enumerate(t.tokens)])
             right = left.copy()
             for i, (a, c) in enumerate(zip(left, right)):

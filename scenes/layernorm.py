@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 from manim import (
     DOWN,
-    LEFT,
     RIGHT,
     UP,
     Arrow,
@@ -24,7 +23,6 @@ from manim import (
 
 from common import (
     ACCENT,
-    BG,
     BODY_SIZE,
     BUFF,
     GAP,
@@ -42,8 +40,6 @@ from common import (
     number,
     text,
     title,
-    token_label,
-    value_color,
 )
 
 # ---------------------------------------------------------------- layout constants (scene units)
@@ -52,38 +48,6 @@ CELL_H_MAX = 0.56  # matrix cell height when there are few tokens
 ROWS_H = 5.0  # height available to the matrix rows (between headers and caption)
 STAT_COL_W = 0.68  # width of the μ and σ columns
 BAR_ROW_H = 0.34  # one bar of the tracked row's VectorBars
-
-
-class RectCellMatrix(CellMatrix):
-    """CellMatrix with rectangular cells (cell_w × cell_h): keeps numbers legible when many rows must fit.
-
-    Same attributes as CellMatrix (cells, numbers, labels, shape, vmax), so row(), target_for() and
-    values_shown() work unchanged. (Candidate for common.CellMatrix: a cell_h argument.)
-    """
-
-    def __init__(self, values, row_labels, vmax: float, cell_w: float, cell_h: float, places: int = 1,
-                 label_width: float = 1.3, **kwargs):
-        VGroup.__init__(self, **kwargs)
-        values = np.asarray(values, dtype=float)
-        self.vmax = vmax
-        self.cells = VGroup()
-        self.numbers = VGroup()
-        rows, cols = values.shape
-        size = min(17.0, cell_h * 44, cell_w * 31)
-        for r in range(rows):
-            for c in range(cols):
-                sq = Rectangle(width=cell_w, height=cell_h, stroke_width=1, stroke_color=BG, fill_opacity=1,
-                               fill_color=value_color(values[r, c], vmax))
-                sq.move_to(np.array([c * cell_w, -r * cell_h, 0]))
-                self.cells.add(sq)
-                n = number(values[r, c], places, size=size)
-                n.move_to(sq)
-                self.numbers.add(n)
-        self.labels = VGroup(*[fit(token_label(t, label_width), height=cell_h * 0.85) for t in row_labels])
-        for r, lab in enumerate(self.labels):
-            lab.next_to(self.cells[r * cols], LEFT, buff=0.15)
-        self.shape = (rows, cols)
-        self.add(self.cells, self.numbers, self.labels)
 
 
 def row_box(label, row) -> Rectangle:
@@ -188,8 +152,8 @@ class LayerNormScene(TraceScene):
         n_rows = x.shape[0]
         vmax = float(max(np.abs(x).max(), np.abs(ln.out).max()))
         cell_h = min(CELL_H_MAX, ROWS_H / n_rows)
-        self.before = RectCellMatrix(x, t.tokens, vmax, CELL_W, cell_h)
-        after = RectCellMatrix(x, t.tokens, vmax, CELL_W, cell_h).target_for(ln.out)
+        self.before = CellMatrix(x, t.tokens, vmax, CELL_W, cell_h=cell_h)
+        after = CellMatrix(x, t.tokens, vmax, CELL_W, cell_h=cell_h).target_for(ln.out)
         after.remove(after.labels)  # rows line up with the before-matrix: its labels serve both
         self.after = after
 

@@ -70,15 +70,19 @@ def _config(args):
     return build_config(values)
 
 
-def cmd_render(args) -> int:
+def _render_inputs(args):
+    """Validate everything before manim starts: (config, quality, resolution, media dir)."""
     cfg = _config(args)
-    compute_trace(cfg)  # refuse bad input before manim starts
-    quality = check_quality(args.quality)
-    resolution = parse_resolution(args.resolution)
-    specs = scene_specs(args.scenes)
-    media = Path(args.media_dir)
+    compute_trace(cfg)  # refuse bad input before any work
+    quality, resolution, media = check_quality(args.quality), parse_resolution(args.resolution), Path(args.media_dir)
     sweep_stale_work(media)
+    return cfg, quality, resolution, media
+
+
+def cmd_render(args) -> int:
+    specs = scene_specs(args.scenes)
     fmt = check_format(args.format, args.transparent)
+    cfg, quality, resolution, media = _render_inputs(args)
     for spec in specs:
         if args.transparent:
             print(render_transparent(cfg, spec, quality, fmt, media, resolution, args.force))
@@ -89,10 +93,7 @@ def cmd_render(args) -> int:
 
 
 def cmd_movie(args) -> int:
-    cfg = _config(args)
-    compute_trace(cfg)
-    quality, resolution, media = check_quality(args.quality), parse_resolution(args.resolution), Path(args.media_dir)
-    sweep_stale_work(media)
+    cfg, quality, resolution, media = _render_inputs(args)
     print(render_movie(cfg, quality, media, resolution, args.force))
     return 0
 
@@ -100,10 +101,7 @@ def cmd_movie(args) -> int:
 def cmd_gallery(args) -> int:
     from .gallery import build_gallery
 
-    cfg = _config(args)
-    compute_trace(cfg)
-    quality, resolution, media = check_quality(args.quality), parse_resolution(args.resolution), Path(args.media_dir)
-    sweep_stale_work(media)
+    cfg, quality, resolution, media = _render_inputs(args)
     print(build_gallery(cfg, quality, media, resolution, args.force))
     return 0
 
