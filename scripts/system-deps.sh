@@ -12,6 +12,8 @@ pkg-config --exists cairo 2>/dev/null || missing+=(libcairo2-dev)
 pkg-config --exists pangocairo 2>/dev/null || missing+=(libpango1.0-dev)
 command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 fc-list 2>/dev/null | grep -qi "DejaVu Sans" || missing+=(fonts-dejavu-core)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)  # sentences in Chinese, Japanese, Korean
+fc-list 2>/dev/null | grep -qi "Noto Sans Arabic" || missing+=(fonts-noto-core)  # Arabic, Hebrew, Devanagari, ...
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
   missing+=(python3 python3-venv python3-dev)
 else

@@ -29,6 +29,8 @@ class BlockConfig:
     depth: int = 48  # number of blocks in the deep-stack analysis
 
     def __post_init__(self) -> None:
+        if not isinstance(self.sentence, str) or "\x00" in self.sentence:
+            raise InputError("the sentence must be text without NUL characters")
         if not (0 <= self.seed < 2**32):
             raise InputError(f"seed must be an integer in [0, 2**32), got {self.seed}")
         if not (2 <= self.d_model <= 64):
