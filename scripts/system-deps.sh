@@ -11,9 +11,10 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists cairo 2>/dev/null || missing+=(libcairo2-dev)
 pkg-config --exists pangocairo 2>/dev/null || missing+=(libpango1.0-dev)
 command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
-fc-list 2>/dev/null | grep -qi "DejaVu Sans" || missing+=(fonts-dejavu-core)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)  # sentences in Chinese, Japanese, Korean
-fc-list 2>/dev/null | grep -qi "Noto Sans Arabic" || missing+=(fonts-noto-core)  # Arabic, Hebrew, Devanagari, ...
+fonts=$(fc-list 2>/dev/null || true)  # read once: `fc-list | grep -q` trips pipefail when grep stops early
+grep -qi "DejaVu Sans" <<<"$fonts" || missing+=(fonts-dejavu-core)
+grep -qi "Noto Sans CJK" <<<"$fonts" || missing+=(fonts-noto-cjk)  # sentences in Chinese, Japanese, Korean
+grep -qi "Noto Sans Arabic" <<<"$fonts" || missing+=(fonts-noto-core)  # Arabic, Hebrew, Devanagari, ...
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
   missing+=(python3 python3-venv python3-dev)
 else
