@@ -14,6 +14,7 @@ TRANSPARENT ?=
 LAMBDAS    ?= 0 1 2 1
 MEDIA      ?= media
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 # Freeze every user value as literal text: `$(value ...)` stops make from expanding $(...) inside a sentence.
 override SENTENCE      := $(value SENTENCE)
@@ -75,6 +76,9 @@ preview: $(STAMP)  ## quick low-quality render of every scene
 
 trace: $(STAMP)  ## print the numbers the scenes show, as JSON
 	$(BM) trace
+
+bench: $(STAMP)  ## measure rendering cost (BENCH_ARGS=--quick for a short run); writes bench.json
+	$(VPY) -m blockmath.bench $(BENCH_ARGS)
 
 test: $(STAMP)  ## run the test suite
 	$(VPY) -m pytest $(PYTEST_ARGS)
