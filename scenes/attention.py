@@ -60,15 +60,6 @@ def head_word(h: int) -> str:
     return f"head {h + 1}"
 
 
-def shrink_numbers(vb: VectorBars) -> VectorBars:
-    """Keep a VectorBars' numbers inside their rows when there are many dimensions (rows thinner than a digit)."""
-    row_h = vb.bars[0].height / 0.7
-    for n in vb.numbers:
-        if n.height > row_h * 0.8:
-            n.scale(row_h * 0.8 / n.height)
-    return vb
-
-
 def token_labels(tokens, tracked: int, width: float, size: float = SMALL_SIZE, min_scale: float = 0.65) -> VGroup:
     """Token labels at one common font size (shrunk so the widest fits `width`, not below min_scale × size);
     a label still too wide after that is shrunk on its own. The tracked token is highlighted."""
@@ -264,7 +255,7 @@ class AttentionScene(TraceScene):
         t = tr.tracked
         d = tr.block.attn_out.shape[1]
         vmax = float(np.abs(tr.block.attn_out[t]).max())  # display scale: the longest bar fills the panel
-        self.update_vec = shrink_numbers(VectorBars(tr.block.attn_out[t], vmax, DELTA_COLOR, "communication update",
+        self.update_vec = (VectorBars(tr.block.attn_out[t], vmax, DELTA_COLOR, "communication update",
                                                     row_h=min(0.34, 2.6 / d)))
         chip = self.focus
         lines = ["each head:  Σ over s  weight(s) × value(s)",

@@ -162,6 +162,8 @@ class VectorBars(VGroup):
             bar.move_to(np.array([0, y, 0]))
             self.bars.add(bar)
             num = number(v, places)
+            if num.height > row_h * 0.8:  # many dimensions: rows thinner than a digit
+                num.scale(row_h * 0.8 / num.height)
             self.numbers.add(num)
         self.add(self.axis, self.bars, self.numbers)
         self.label = None

@@ -66,15 +66,6 @@ STAGE_LABELS = {"pre": ("x  (input)", "h + Attn(LN h)", "h + MLP(LN h)"),
                 "post": ("x  (input)", "LN(h + Attn h)", "LN(h + MLP h)")}
 
 
-def shrink_numbers(vb: VectorBars) -> VectorBars:
-    """Keep a VectorBars' numbers inside their rows when there are many dimensions (rows thinner than a digit)."""
-    row_h = vb.bars[0].height / 0.7
-    for n in vb.numbers:
-        if n.height > row_h * 0.8:
-            n.scale(row_h * 0.8 / n.height)
-    return vb
-
-
 def box(label: str) -> VGroup:
     """A labelled block box; LayerNorm boxes in the accent color, the branches' layers in the update color."""
     color = ACCENT if label == "LN" else DELTA_COLOR
@@ -261,7 +252,7 @@ class NormPlacementScene(TraceScene):
         for k in ("pre", "post"):
             panels = VGroup()
             for i, v in enumerate(vals[k]):
-                p = shrink_numbers(VectorBars(v, vmax, H_COLOR, STAGE_LABELS[k][i], bar_max=PANEL_BAR_MAX,
+                p = (VectorBars(v, vmax, H_COLOR, STAGE_LABELS[k][i], bar_max=PANEL_BAR_MAX,
                                               row_h=row_h))
                 if k == "post" and i > 0:
                     p.label.set_color(ACCENT)
