@@ -103,7 +103,7 @@ class ResidualScene(TraceScene):
             norm_row[1].set_value(s.norm[i])
 
         self.play(FadeIn(bottom))
-        self.swap_caption("λ = 0: nothing is added, h′ is exactly h (the identity).")
+        self.swap_caption("At λ = 0, h′ is exactly h (the identity). Now λ slides up.")
         self.wait(1.5)
         self.o_panel.add_updater(follow)
         notes = {0.0: "λ = 0: h′ = h exactly (the identity).", 1.0: "λ = 1: the block's real step, h′ = h + Δ.",
