@@ -139,3 +139,18 @@ def test_srt_to_vtt():
     srt = "1\r\n00:00:01,500 --> 00:00:04,250\r\nλ = 0: h′ = h\r\n\r\n2\r\n00:01:02,000 --> 00:01:03,005\r\nnext, 1,000 times\r\n"
     assert srt_to_vtt(srt) == ("WEBVTT\n\n1\n00:00:01.500 --> 00:00:04.250\nλ = 0: h′ = h\n\n"
                                "2\n00:01:02.000 --> 00:01:03.005\nnext, 1,000 times\n")
+
+
+def test_tools_that_do_not_draw_do_not_invalidate_clips(tmp_path, monkeypatch):
+    from blockmath import render
+
+    pkg = tmp_path / "pkg"
+    shutil.copytree(Path(render.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(render, "__file__", str(pkg / "render.py"))
+    spec = SCENES["residual"]
+    before = render.sources_digest(spec)
+    for tool in ("cli.py", "bench.py", "gallery.py"):
+        (pkg / tool).write_text((pkg / tool).read_text() + "\n# edited\n")
+    assert render.sources_digest(spec) == before
+    (pkg / "core.py").write_text((pkg / "core.py").read_text() + "\n# the core changed\n")
+    assert render.sources_digest(spec) != before

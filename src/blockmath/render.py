@@ -107,10 +107,14 @@ def clip_path(media: Path, cfg: BlockConfig, spec: SceneSpec, quality: str, reso
     return media / "clips" / config_id(cfg) / quality_dir(quality, resolution) / f"{spec.name}.mp4"
 
 
+CLIP_MODULES = ("__init__.py", "config.py", "tokenize.py", "core.py", "depth.py", "trace.py", "render.py")  # not cli, bench, gallery
+
+
 def sources_digest(spec: SceneSpec) -> str:
     """Hash of the code that decides what a clip shows: the core, the shared scene kit, this scene, manim's version."""
     h = hashlib.sha256()
-    files = [*sorted(Path(__file__).parent.glob("*.py")), SCENES_DIR / "common.py", SCENES_DIR / spec.file,
+    package = Path(__file__).parent
+    files = [*(package / name for name in CLIP_MODULES), SCENES_DIR / "common.py", SCENES_DIR / spec.file,
              ROOT / "manim.cfg"]
     for path in files:
         h.update(path.name.encode())
