@@ -138,9 +138,14 @@ def measure_baseline(quality: str, resolution, seconds: float, work: Path) -> di
 
 
 def measure_scenes(plan: dict, tmp: Path, noop_media: Path, errors: list[str]) -> list[dict]:
-    """Every scene at every quality, each next to a baseline of equal length; -q<first> clips are kept for the no-op."""
+    """Every scene at every quality, each next to a baseline of equal length; -q<first> clips are kept for the no-op.
+
+    The first quality is measured last, so that its clips are as fresh as possible when the no-op rebuild runs
+    (an edit to the sources in between, by anyone, rightly makes them out of date).
+    """
     rows = []
-    for quality in plan["qualities"]:
+    qualities = plan["qualities"]
+    for quality in [*qualities[1:], qualities[0]]:
         for scene in plan["scenes"]:
             res = plan["resolution"]
             label = quality_dir(quality, res)
@@ -165,7 +170,7 @@ def measure_scenes(plan: dict, tmp: Path, noop_media: Path, errors: list[str]) -
             row["limit_s_per_video_s"] = HQ_LIMIT if hq else None
             row["pass"] = (row["s_per_video_s"] <= HQ_LIMIT) if hq and "error" not in row else None
             rows.append(row)
-    return rows
+    return sorted(rows, key=lambda r: (qualities.index(r["quality"]), plan["scenes"].index(r["scene"])))
 
 
 def measure_preview(scene: str, media: Path, errors: list[str]) -> dict:
@@ -310,24 +315,24 @@ def table(report: dict) -> str:
     lines = [(f"blockmath bench ({report['mode']}): {m['cpus']} CPUs, load {m['load_start']} -> {m['load_end']}, "
               f"manim {m['manim']}, {report['total_s']:.0f} s in all. Wall-clock timings; noisy on a shared machine."),
              "", "Rendering cost: seconds of rendering per second of video (whole command, incl. start-up)",
-             (f"{'scene':<12} {'quality':<16} {'video s':>8} {'wall s':>8} {'s/vid s':>8} {'floor':>7} {'× floor':>8} "
+             (f"{'scene':<14} {'quality':<16} {'video s':>8} {'wall s':>8} {'s/vid s':>8} {'floor':>7} {'× floor':>8} "
               f"{'RSS MiB':>8} {'floor MiB':>9}  target ≤{HQ_LIMIT:g} s/vid s at 1080p60")]
     for r in report["scenes"]:
         if "error" in r:
-            lines.append(f"{r['scene']:<12} {r['label']:<16} error: {r['error']}")
+            lines.append(f"{r['scene']:<14} {r['label']:<16} error: {r['error']}")
             continue
         b = r["baseline"]
-        lines.append(f"{r['scene']:<12} {r['label']:<16} {r['video_s']:8.1f} {r['wall_s']:8.1f} "
+        lines.append(f"{r['scene']:<14} {r['label']:<16} {r['video_s']:8.1f} {r['wall_s']:8.1f} "
                      f"{r['s_per_video_s']:8.3f} {b['s_per_video_s']:7.3f} {r['ratio']:8.1f} {r['max_rss_mb']:8.0f} "
                      f"{b['max_rss_mb']:9.0f}  {_mark(r['pass'])}")
     p = report["preview"]
-    lines += ["", "Preview and no-op rebuilds", f"{'what':<52} {'wall s':>7} {'result':<14} target"]
-    lines.append(f"{'preview: render ' + p['scene'] + ' -q l, new sentence':<52} {_num(p.get('wall_s'), '7.2f')} "
+    lines += ["", "Preview and no-op rebuilds", f"{'what':<58} {'wall s':>7} {'result':<14} target"]
+    lines.append(f"{'preview: render ' + p['scene'] + ' -q l, new sentence':<58} {_num(p.get('wall_s'), '7.2f')} "
                  f"{('rendered' if p.get('rendered') else p.get('error', 'not rendered')):<14} "
                  f"<{PREVIEW_LIMIT_S:g} s {_mark(p.get('pass'))}")
     for n in report["noop"]:
         result = n["skipped"] if "skipped" in n else ("up to date" if n["up_to_date"] else "NOT up to date")
-        lines.append(f"{'no-op: ' + n['name']:<52} {_num(n.get('wall_s'), '7.2f')} {result:<14} "
+        lines.append(f"{'no-op: ' + n['name']:<58} {_num(n.get('wall_s'), '7.2f')} {result:<14} "
                      f"<{NOOP_LIMIT_S:g} s {_mark(n.get('pass'))}")
     s = report["scaling"]
     lines += ["", f"Growth: {s['scene']} at {s['label']}",
