@@ -180,8 +180,9 @@ def srt_to_vtt(srt: str) -> str:
     return "WEBVTT\n\n" + body
 
 
-def _up_to_date(out: Path, digest: str) -> bool:
-    stamp = out.with_suffix(".json")
+def _up_to_date(out: Path, digest: str, stamp: Path | None = None) -> bool:
+    """True when out exists and its stamp (default <out>.json) records the same inputs."""
+    stamp = stamp or out.with_suffix(".json")
     try:
         return out.is_file() and json.loads(stamp.read_text()).get("inputs") == digest
     except (ValueError, OSError):
@@ -227,9 +228,11 @@ class _Work:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def _publish(out: Path, files: dict[str, Path], sections: Path | None, stamp: dict) -> None:
+def _publish(out: Path, files: dict[str, Path], sections: Path | None, stamp: dict,
+             stamp_path: Path | None = None) -> None:
     """Move finished files into place: the stamp goes last, so a clip counts as done only when all is there."""
-    out.with_suffix(".json").unlink(missing_ok=True)  # a clip without its stamp is never taken as up to date
+    stamp_path = stamp_path or out.with_suffix(".json")
+    stamp_path.unlink(missing_ok=True)  # a clip without its stamp is never taken as up to date
     if sections is not None:
         final = out.parent / "sections" / out.stem
         old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
@@ -240,7 +243,7 @@ def _publish(out: Path, files: dict[str, Path], sections: Path | None, stamp: di
         shutil.rmtree(old, ignore_errors=True)
     for suffix, path in files.items():
         os.replace(path, out.with_suffix(suffix))
-    write_atomic(out.with_suffix(".json"), json.dumps(stamp, indent=2).encode())
+    write_atomic(stamp_path, json.dumps(stamp, indent=2).encode())
 
 
 def render_scene(cfg: BlockConfig, spec: SceneSpec, quality: str, media: Path, resolution=None,
@@ -313,22 +316,16 @@ def render_transparent(cfg: BlockConfig, spec: SceneSpec, quality: str, fmt: str
                        force: bool = False, log=print) -> Path:
     """The scene on a transparent background, to lay over a slide: webm (VP9 + alpha) or mov (ProRes 4444)."""
     out = clip_path(media, cfg, spec, quality, resolution).with_name(f"{spec.name}-transparent.{fmt}")
-    stamp_name = out.with_name(f"{spec.name}-transparent-{fmt}.json")
+    stamp = out.with_name(f"{spec.name}-transparent-{fmt}.json")
     digest = inputs_digest(cfg, spec, quality, resolution, sources_digest(spec) + fmt)
-    try:
-        fresh = out.is_file() and json.loads(stamp_name.read_text()).get("inputs") == digest
-    except (ValueError, OSError):
-        fresh = False
-    if fresh and not force:
+    if not force and _up_to_date(out, digest, stamp):
         log(f"up to date: {out}")
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     log(f"rendering {spec.name} on a transparent background -> {out}")
     with _Work(media, f"{spec.name}-transparent") as work:
         produced = _run_manim(cfg, spec, quality, resolution, work, media, transparent_format=fmt)
-        stamp_name.unlink(missing_ok=True)
-        os.replace(produced, out)
-        write_atomic(stamp_name, json.dumps({"inputs": digest, "config": cfg.as_dict(), "format": fmt}).encode())
+        _publish(out, {out.suffix: produced}, None, {"inputs": digest, "config": cfg.as_dict(), "format": fmt}, stamp)
     return out
 
 
