@@ -3,23 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import (
-    DOWN,
-    LEFT,
-    RIGHT,
-    UP,
-    Arrow,
-    Circle,
-    Create,
-    FadeIn,
-    FadeOut,
-    Line,
-    RoundedRectangle,
-    ShowPassingFlash,
-    VGroup,
-    VMobject,
-)
-
 from common import (
     ACCENT,
     BODY_SIZE,
@@ -32,8 +15,24 @@ from common import (
     CellMatrix,
     TraceScene,
     fit,
+    plus_node,
     text,
     title,
+)
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Arrow,
+    Create,
+    FadeIn,
+    FadeOut,
+    Line,
+    RoundedRectangle,
+    ShowPassingFlash,
+    VGroup,
+    VMobject,
 )
 
 STREAM_Y = -0.35  # the residual stream's height on screen
@@ -46,11 +45,6 @@ def box(label: str, color) -> VGroup:
     r = RoundedRectangle(width=1.35, height=0.6, corner_radius=0.12, color=color, stroke_width=3,
                          fill_color=color, fill_opacity=0.12)
     return VGroup(r, fit(text(label, SMALL_SIZE, INK), width=1.2).move_to(r))
-
-
-def plus_node(x: float) -> VGroup:
-    c = Circle(radius=0.22, color=INK, stroke_width=3).move_to([x, STREAM_Y, 0])
-    return VGroup(c, Line(c.get_left(), c.get_right(), stroke_width=3), Line(c.get_top(), c.get_bottom(), stroke_width=3))
 
 
 class BlockScene(TraceScene):
@@ -77,7 +71,7 @@ class BlockScene(TraceScene):
                             max_tip_length_to_length_ratio=0.03)
         stream_label = text("residual stream", SMALL_SIZE, H_COLOR).next_to(self.stream.get_start(), UP, buff=0.12,
                                                                              aligned_edge=LEFT)
-        self.plus = [plus_node(-2.2), plus_node(2.2)]
+        self.plus = [plus_node([x, STREAM_Y, 0]) for x in (-2.2, 2.2)]
         self.attn_branch, self.attn_boxes = self.branch(-6.0, -2.2, ("LN", "Attention"), ACCENT)
         self.mlp_branch, self.mlp_boxes = self.branch(-1.8, 2.2, ("LN", "MLP"), DELTA_COLOR)
         self.vmax = float(np.abs(np.stack([b.x[t.tracked], b.h_attn[t.tracked], b.out[t.tracked],

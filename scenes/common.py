@@ -14,6 +14,7 @@ from manim import (
     DecimalNumber,
     FadeIn,
     FadeOut,
+    Circle,
     Line,
     ManimColor,
     Rectangle,
@@ -141,6 +142,13 @@ def token_label(tok: str, width: float = 1.3, size: float = SMALL_SIZE, color=IN
 def row_label(tok: str, row_h: float, width: float = 1.3, color=INK) -> Text:
     """A token label sized to its row height (one font size for all rows, so no word looks smaller)."""
     return fit(text(tok, min(SMALL_SIZE, row_h * 62), color), width=width)
+
+
+def plus_node(center, radius: float = 0.22) -> VGroup:
+    """A ⊕ (residual add) drawn over whatever line runs through it."""
+    c = Circle(radius=radius, color=INK, stroke_width=3).set_fill(BG, opacity=1).move_to(center)
+    return VGroup(c, Line(c.get_left(), c.get_right(), stroke_width=3, color=INK),
+                  Line(c.get_top(), c.get_bottom(), stroke_width=3, color=INK))
 
 
 class VectorBars(VGroup):

@@ -3,25 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import (
-    DOWN,
-    LEFT,
-    RIGHT,
-    UP,
-    Arrow,
-    Circle,
-    Create,
-    Dot,
-    FadeIn,
-    FadeOut,
-    Indicate,
-    Line,
-    RoundedRectangle,
-    SurroundingRectangle,
-    VectorizedPoint,
-    VGroup,
-)
-
 from common import (
     ACCENT,
     BG,
@@ -36,8 +17,26 @@ from common import (
     TraceScene,
     VectorBars,
     fit,
+    plus_node,
     text,
     title,
+)
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Arrow,
+    Create,
+    Dot,
+    FadeIn,
+    FadeOut,
+    Indicate,
+    Line,
+    RoundedRectangle,
+    SurroundingRectangle,
+    VectorizedPoint,
+    VGroup,
 )
 
 # ---------------------------------------------------------------- layout constants (scene units)
@@ -76,12 +75,6 @@ def box(label: str) -> VGroup:
     return VGroup(back, r, fit(text(label, SMALL_SIZE, INK), width=BOX_W[label] - 0.12).move_to(r))
 
 
-def plus_node(center) -> VGroup:
-    c = Circle(radius=PLUS_R, color=INK, stroke_width=3).set_fill(BG, opacity=1).move_to(center)
-    return VGroup(c, Line(c.get_left(), c.get_right(), stroke_width=3, color=INK),
-                  Line(c.get_top(), c.get_bottom(), stroke_width=3, color=INK))
-
-
 class Diagram(VGroup):
     """One block drawn left to right: the residual stream (a line), branches above it, ⊕ nodes, LN boxes.
 
@@ -112,7 +105,7 @@ class Diagram(VGroup):
                                     max_tip_length_to_length_ratio=0.3, tip_length=0.16))
                 path.set_color(MUTED).set_stroke(width=3)
                 lines.add(path, Dot(np.array([split, 0, 0]), radius=0.06, color=H_COLOR))
-                nodes.add(plus_node(np.array([join, 0, 0])))
+                nodes.add(plus_node(np.array([join, 0, 0]), PLUS_R))
                 x = join + PLUS_R + 0.35
             elif step[0] == "ln":
                 b = box("LN").move_to(np.array([x + BOX_W["LN"] / 2, 0, 0]))
