@@ -80,7 +80,11 @@ trace: $(STAMP)  ## print the numbers the scenes show, as JSON
 bench: $(STAMP)  ## measure rendering cost (BENCH_ARGS=--quick for a short run); writes bench.json
 	$(VPY) -m blockmath.bench $(BENCH_ARGS)
 
-test: $(STAMP)  ## run the test suite
+$(VENV)/.test-deps: $(STAMP)
+	PYTHON=$(PYTHON) bash scripts/system-deps.sh test
+	touch $@
+
+test: $(VENV)/.test-deps  ## run the test suite
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
 clean:  ## remove rendered media

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the system pieces pip cannot provide are here: a C compiler, Python headers and venv,
 # pkg-config with cairo/pango headers (pycairo and manimpango build from source), ffmpeg/ffprobe, a font.
+# With the argument `test`, also Chromium and its WebDriver (the gallery is tested in a real headless browser).
 # Installs what is missing with apt-get when it can (root, or sudo without a password); otherwise says what to run.
 set -euo pipefail
 PYTHON=${PYTHON:-python3}
@@ -21,6 +22,10 @@ else
   "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
   "$PYTHON" -c "import os, sysconfig; raise SystemExit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" \
     >/dev/null 2>&1 || missing+=(python3-dev)
+fi
+if [ "${1:-}" = test ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

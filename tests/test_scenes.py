@@ -194,22 +194,6 @@ def test_depth_scene_shows_the_trace(monkeypatch, name):
         assert shown(n) == r2(c.rel_change)
 
 
-@pytest.fixture(scope="module")
-def full_set(tmp_path_factory):
-    """Every scene rendered once (tiny) for one sentence: the movie and gallery tests share it."""
-    tmp = tmp_path_factory.mktemp("set")
-    media = tmp / "media"
-    base = ["-q", "l", "--resolution", "128x72", "--media-dir", str(media), "--sentence", "Movies & <b>galleries</b>."]
-
-    def run(command):
-        r = subprocess.run([sys.executable, "-m", "blockmath", command, *base], capture_output=True, text=True,
-                           cwd=tmp, timeout=900)
-        assert r.returncode == 0, r.stderr
-        return Path(r.stdout.strip().splitlines()[-1])
-
-    return run
-
-
 @pytest.mark.render
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe not installed")
 def test_movie_joins_every_scene_after_its_title_card(full_set):
@@ -228,6 +212,7 @@ def test_movie_joins_every_scene_after_its_title_card(full_set):
 @pytest.mark.render
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe not installed")
 def test_gallery_and_manifest(full_set):
+    import base64
     import hashlib
     from html.parser import HTMLParser
 
@@ -241,16 +226,24 @@ def test_gallery_and_manifest(full_set):
     class Refs(HTMLParser):
         def __init__(self):
             super().__init__()
-            self.refs, self.tags = [], []
+            self.refs, self.tags, self.tracks = [], [], []
 
         def handle_starttag(self, tag, attrs):
             self.tags.append(tag)
-            self.refs += [v for k, v in attrs if k in ("src", "href", "poster")]
+            refs = [v for k, v in attrs if k in ("src", "href", "poster")]
+            (self.tracks if tag == "track" else self.refs).extend(refs)
 
     parser = Refs()
     parser.feed(page)
     assert parser.tags.count("video") == len(SCENES) and parser.tags.count("track") == len(SCENES)
-    assert parser.refs and all((folder / ref).is_file() for ref in parser.refs), parser.refs
+    files = [ref for ref in parser.refs if ref != "data:,"]  # "data:," is the empty favicon (no request, no 404)
+    assert files and all((folder / ref).is_file() for ref in files), parser.refs
+    # captions are inline (Chromium refuses a .vtt beside a page opened from disk): each is its .vtt file, byte for byte
+    prefix = "data:text/vtt;charset=utf-8;base64,"
+    assert all(src.startswith(prefix) for src in parser.tracks), [src[:60] for src in parser.tracks]
+    assert [base64.b64decode(src[len(prefix):]) for src in parser.tracks] == [
+        (folder / f"{name}.vtt").read_bytes() for name in SCENES]
+    assert all(f'href="{name}.vtt" download' in page for name in SCENES)  # and still a download
     for name in SCENES:
         gif = folder / f"{name}.preview.gif"
         assert ffprobe(gif)["streams"][0]["codec_name"] == "gif"

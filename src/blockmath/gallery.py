@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import json
@@ -60,6 +61,11 @@ def manifest(folder: Path, cfg: BlockConfig) -> dict:
     }
 
 
+def _data_url(vtt: Path) -> str:
+    """The captions inline: Chromium refuses a .vtt file next to a page opened from disk (file:// is cross-origin)."""
+    return "data:text/vtt;charset=utf-8;base64," + base64.b64encode(vtt.read_bytes()).decode("ascii")
+
+
 def _card(name: str, folder: Path) -> str:
     """One clip: video with poster and captions track, its beats, and download links."""
     e = html.escape
@@ -68,8 +74,9 @@ def _card(name: str, folder: Path) -> str:
              for p in sorted(folder.glob(f"{name}.*")) if p.suffix in MEDIA_SUFFIXES]
     sections = sorted((folder / "sections" / name).glob("*.mp4"))
     beats = "".join(f'<li><a href="sections/{e(name)}/{e(p.name)}">{e(p.stem)}</a></li>' for p in sections)
-    track = (f'<track kind="captions" src="{e(name)}.vtt" srclang="en" label="English" default>'
-             if (folder / f"{name}.vtt").exists() else "")
+    vtt = folder / f"{name}.vtt"
+    track = (f'<track kind="captions" src="{_data_url(vtt)}" srclang="en" label="English" default>'
+             if vtt.exists() else "")
     return f"""<figure id="{e(name)}">
   <video controls preload="metadata" poster="{e(name)}.png" width="427"><source src="{e(clip)}" type="video/mp4">{track}</video>
   <figcaption><b>{e(name)}</b> · <img src="{e(name)}.preview.gif" alt="looping preview of {e(name)}" height="60">
@@ -84,6 +91,7 @@ def gallery_html(folder: Path, cfg: BlockConfig, names: list[str]) -> str:
     movie = '<p><a href="movie.mp4">the whole movie</a></p>' if (folder / "movie.mp4").exists() else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>blockmath: {e(cfg.sentence)}</title>
+<link rel="icon" href="data:,">
 <style>
 body {{ background: #11151c; color: #e8e6e3; font-family: "DejaVu Sans", sans-serif; margin: 2em; }}
 a {{ color: #7fd1b9; }} figure {{ display: inline-block; margin: 0 1em 2em 0; vertical-align: top; max-width: 427px; }}

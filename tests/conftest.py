@@ -1,0 +1,26 @@
+"""Fixtures shared by the test modules."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def full_set(tmp_path_factory):
+    """Every scene rendered once (tiny) for one sentence: the movie, gallery and browser tests share it."""
+    tmp = tmp_path_factory.mktemp("set")
+    media = tmp / "media"
+    base = ["-q", "l", "--resolution", "128x72", "--media-dir", str(media), "--sentence", "Movies & <b>galleries</b>."]
+    done = {}
+
+    def run(command):
+        if command not in done:  # each command once per session
+            r = subprocess.run([sys.executable, "-m", "blockmath", command, *base], capture_output=True, text=True,
+                               cwd=tmp, timeout=900)
+            assert r.returncode == 0, r.stderr
+            done[command] = Path(r.stdout.strip().splitlines()[-1])
+        return done[command]
+
+    return run
