@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 
-from common import BG, MUTED, caption, title
 from manim import Scene
+
+from common import BG, MUTED, caption, title
 
 SECONDS_ENV = "BLOCKMATH_BASELINE_SECONDS"
 DEFAULT_SECONDS = 10.0

@@ -3,6 +3,20 @@
 from __future__ import annotations
 
 import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Arrow,
+    Create,
+    Line,
+    RoundedRectangle,
+    ShowPassingFlash,
+    VGroup,
+    VMobject,
+)
+
 from common import (
     ACCENT,
     BODY_SIZE,
@@ -13,26 +27,13 @@ from common import (
     OUT_COLOR,
     SMALL_SIZE,
     CellMatrix,
+    FadeIn,
+    FadeOut,
     TraceScene,
     fit,
     plus_node,
     text,
     title,
-)
-from manim import (
-    DOWN,
-    LEFT,
-    RIGHT,
-    UP,
-    Arrow,
-    Create,
-    FadeIn,
-    FadeOut,
-    Line,
-    RoundedRectangle,
-    ShowPassingFlash,
-    VGroup,
-    VMobject,
 )
 
 STREAM_Y = -0.35  # the residual stream's height on screen

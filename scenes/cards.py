@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from manim import DOWN, FadeIn, FadeOut, VGroup
+from manim import DOWN, VGroup
 
-from common import BODY_SIZE, MUTED, SAFE_W, TITLE_SIZE, TraceScene, fit, sentence_strip, text
+from common import (
+    BODY_SIZE,
+    MUTED,
+    SAFE_W,
+    TITLE_SIZE,
+    FadeIn,
+    FadeOut,
+    TraceScene,
+    fit,
+    sentence_strip,
+    text,
+)
 
 # (scene name, title, one-line idea), in teaching order: the movie follows this order.
 CARDS = (

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (
-    AnimationGroup,
-    Transform,
-    UpdateFromAlphaFunc,
     DOWN,
     LEFT,
     RIGHT,
     UP,
-    DecimalNumber,
-    FadeIn,
-    FadeOut,
+    Animation,
+    AnimationGroup,
     Circle,
+    DecimalNumber,
     Line,
     ManimColor,
     Rectangle,
     Scene,
     SurroundingRectangle,
     Text,
+    Transform,
+    UpdateFromAlphaFunc,
     VGroup,
     VMobject,
     interpolate_color,
@@ -68,26 +67,72 @@ def fit(mob, width: float | None = None, height: float | None = None):
     return mob
 
 
-_GLYPHS: dict[tuple[str, float], Text] = {}  # one Pango outline per (character, font size)
+_GLYPHS: dict[tuple[str, float], np.ndarray] = {}  # one Pango outline per (character, font size)
+_LAYOUTS: dict[tuple[str, float], tuple[list[np.ndarray], float]] = {}  # laid-out glyphs per (string, font size)
 
 
 class Number(DecimalNumber):
-    """A DecimalNumber whose characters are light copies of cached Pango glyph outlines.
+    """A DecimalNumber drawn from cached Pango glyph outlines, cheap to update every frame. No LaTeX is involved.
 
-    Manim's DecimalNumber deep-copies a whole Text mobject per character on every set_value; copying only the
-    outline points makes per-frame updates (the λ sweep) several times cheaper. No LaTeX is involved.
+    Manim's DecimalNumber deep-copies a whole Text mobject per character and re-lays them out on every set_value.
+    Here each character is one VMobject holding its outline's points; set_value looks up the new string's layout
+    (computed once per string) and writes the points into the existing glyphs, keeping their style.
     """
 
-    def _string_to_mob(self, string, mob_class=None, **kwargs) -> VMobject:
-        key = (string, self._font_size)
+    def _outline(self, char: str) -> np.ndarray:
+        """The points of one character's Pango outline at this font size (made once, then cached)."""
+        key = (char, self._font_size)
         if key not in _GLYPHS:
-            _GLYPHS[key] = Text(string, font=FONT, font_size=self._font_size)
-        mob = VMobject()
-        for piece in _GLYPHS[key].family_members_with_points():
-            glyph = VMobject(fill_color=self.get_fill_color(), fill_opacity=self.fill_opacity, stroke_width=0)
-            glyph.points = piece.points.copy()
-            mob.add(glyph)
-        return mob
+            pieces = Text(char, font=FONT, font_size=self._font_size).family_members_with_points()
+            _GLYPHS[key] = np.concatenate([p.points for p in pieces]) if pieces else np.zeros((0, 3))
+        return _GLYPHS[key]
+
+    def _string_to_mob(self, string, mob_class=None, **kwargs) -> VMobject:
+        glyph = VMobject(fill_color=self.get_fill_color(), fill_opacity=self.fill_opacity, stroke_width=0)
+        glyph.points = self._outline(string).copy()
+        return glyph
+
+    def _layout(self, string: str) -> tuple[list[np.ndarray], float]:
+        """Glyph points of `string` laid out as DecimalNumber does (left to right, bottoms aligned, a minus sign
+        raised to the middle of the next digit), centred on the origin; and the layout's height."""
+        key = (string, self._font_size)
+        if key not in _LAYOUTS:
+            buff = self.digit_buff_per_font_unit * self._font_size
+            glyphs, x, bottom = [], 0.0, None
+            for ch in string:
+                pts = self._outline(ch)
+                lo, hi = pts.min(axis=0), pts.max(axis=0)
+                bottom = lo[1] if bottom is None else bottom
+                glyphs.append(pts + np.array([x - lo[0], bottom - lo[1], 0.0]))
+                x += hi[0] - lo[0] + buff
+            for i, ch in enumerate(string[:-1]):
+                if ch == "-":
+                    nxt, me = glyphs[i + 1], glyphs[i]
+                    glyphs[i] = me + np.array([0.0, nxt[:, 1].max() - me[:, 1].max() - np.ptp(nxt[:, 1]) / 2, 0.0])
+            allpts = np.concatenate(glyphs)
+            lo, hi = allpts.min(axis=0), allpts.max(axis=0)
+            _LAYOUTS[key] = ([g - (lo + hi) / 2 for g in glyphs], float(hi[1] - lo[1]))
+        return _LAYOUTS[key]
+
+    def set_value(self, number: float) -> "Number":
+        old, new = self._get_num_string(self.number), self._get_num_string(number)
+        if new != old or not self.submobjects:
+            _, old_height = self._layout(old)
+            points, height = self._layout(new)
+            k = self.height / old_height if old_height and self.submobjects else 1.0
+            anchor = self.get_edge_center(self.edge_to_fix)
+            glyphs = list(self.submobjects) or [self._string_to_mob("0")]
+            while len(glyphs) < len(points):
+                glyphs.append(glyphs[0].copy())
+            for gone in glyphs[len(points):]:
+                gone.points = np.zeros((0, 3))  # the renderer may still hold it for this frame: draw nothing
+            for glyph, pts in zip(glyphs, points):
+                glyph.points = pts * k
+            self.submobjects = glyphs[:len(points)]
+            self.initial_height = height
+            self.move_to(anchor, self.edge_to_fix)
+        self.number = number
+        return self
 
 
 def number(value: float, places: int = 2, size: float = NUMBER_SIZE, color=INK) -> Number:
@@ -279,6 +324,60 @@ class CellMatrix(VGroup):
                         n.set_value(t.get_value()).move_to(t)
 
         return AnimationGroup(Transform(self.cells, target.cells), UpdateFromAlphaFunc(self.numbers, switch))
+
+
+class Fade(Animation):
+    """FadeIn/FadeOut without copies: scales the opacities of the mobject's family in place (optionally shifting it).
+
+    Manim's FadeIn/FadeOut build two deep copies of the mobject per call; for captions and panels that copying was
+    the largest single cost of a preview render. Same look: opacity 0 → 1 (in) or 1 → 0 (out); `shift` moves the
+    mobject by that vector and `scale` shrinks (out) or grows it from that factor (in) while it fades, like manim's.
+    """
+
+    def __init__(self, *mobjects, out: bool = False, shift=None, scale: float = 1.0, **kwargs):
+        mobject = mobjects[0] if len(mobjects) == 1 else VGroup(*mobjects)
+        self.out = out
+        self.shift_vector = np.zeros(3) if shift is None else np.asarray(shift, dtype=float)
+        self.scale_factor = scale
+        super().__init__(mobject, introducer=not out, remover=out, **kwargs)
+
+    def create_starting_mobject(self):
+        return VMobject()  # nothing is interpolated from a copy
+
+    def begin(self):
+        self.saved = [(m, m.fill_rgbas[:, 3].copy(), m.stroke_rgbas[:, 3].copy(), m.background_stroke_rgbas[:, 3].copy())
+                      for m in self.mobject.get_family() if isinstance(m, VMobject)]
+        self.offset, self.size = np.zeros(3), 1.0
+        super().begin()
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        a = self.rate_func(alpha)
+        t = a if self.out else 1 - a  # how far from the mobject as it is: 0 (as is) .. 1 (gone)
+        self._show(1 - t, self.shift_vector * (t if self.out else -t), 1 + (self.scale_factor - 1) * t)
+
+    def _show(self, opacity: float, offset, size: float) -> None:
+        for m, fill, stroke, back in self.saved:
+            for rgbas, alphas in ((m.fill_rgbas, fill), (m.stroke_rgbas, stroke), (m.background_stroke_rgbas, back)):
+                if len(rgbas) == len(alphas):  # skip a member whose colors were replaced meanwhile
+                    rgbas[:, 3] = alphas * opacity
+        if size != self.size and size > 0:
+            self.mobject.scale(size / self.size)
+            self.size = size
+        self.mobject.shift(offset - self.offset)
+        self.offset = np.asarray(offset, dtype=float)
+
+    def clean_up_from_scene(self, scene) -> None:
+        super().clean_up_from_scene(scene)
+        if self.out:
+            self._show(1.0, np.zeros(3), 1.0)  # as manim's FadeOut: the removed mobject is left as it was
+
+
+def FadeIn(*mobjects, **kwargs) -> Fade:  # noqa: N802 (a drop-in for manim's FadeIn)
+    return Fade(*mobjects, **kwargs)
+
+
+def FadeOut(*mobjects, **kwargs) -> Fade:  # noqa: N802 (a drop-in for manim's FadeOut)
+    return Fade(*mobjects, out=True, **kwargs)
 
 
 class TraceScene(Scene):

@@ -5,6 +5,26 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Axes,
+    Create,
+    DashedLine,
+    Dot,
+    Flash,
+    GrowFromEdge,
+    LaggedStart,
+    Line,
+    Rectangle,
+    Text,
+    VGroup,
+    VMobject,
+)
+
+from blockmath.trace import NEAR_ZERO
 from common import (
     BODY_SIZE,
     DELTA_COLOR,
@@ -18,6 +38,8 @@ from common import (
     SAFE_W,
     SMALL_SIZE,
     ZERO,
+    FadeIn,
+    FadeOut,
     Number,
     TraceScene,
     fit,
@@ -25,28 +47,6 @@ from common import (
     text,
     title,
 )
-from manim import (
-    DOWN,
-    LEFT,
-    RIGHT,
-    UP,
-    Axes,
-    Create,
-    DashedLine,
-    Dot,
-    FadeIn,
-    FadeOut,
-    Flash,
-    GrowFromEdge,
-    LaggedStart,
-    Line,
-    Rectangle,
-    Text,
-    VGroup,
-    VMobject,
-)
-
-from blockmath.trace import NEAR_ZERO
 
 # ---------------------------------------------------------------- layout constants (scene units)
 PLOT_W = 7.4  # x length of the plot axes

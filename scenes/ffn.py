@@ -8,6 +8,23 @@ from __future__ import annotations
 from itertools import pairwise
 
 import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Arrow,
+    Create,
+    LaggedStart,
+    Line,
+    MoveToTarget,
+    Polygon,
+    Rectangle,
+    SurroundingRectangle,
+    Transform,
+    VGroup,
+)
+
 from common import (
     ACCENT,
     BG,
@@ -21,6 +38,8 @@ from common import (
     SMALL_SIZE,
     ZERO,
     CellMatrix,
+    FadeIn,
+    FadeOut,
     TraceScene,
     caption,
     fit,
@@ -31,24 +50,6 @@ from common import (
     text,
     title,
     value_color,
-)
-from manim import (
-    DOWN,
-    LEFT,
-    RIGHT,
-    UP,
-    Arrow,
-    Create,
-    FadeIn,
-    FadeOut,
-    LaggedStart,
-    Line,
-    MoveToTarget,
-    Polygon,
-    Rectangle,
-    SurroundingRectangle,
-    Transform,
-    VGroup,
 )
 
 # ---------------------------------------------------------------- layout constants (scene units)

@@ -3,6 +3,22 @@
 from __future__ import annotations
 
 import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Arrow,
+    Create,
+    Dot,
+    Indicate,
+    Line,
+    RoundedRectangle,
+    SurroundingRectangle,
+    VectorizedPoint,
+    VGroup,
+)
+
 from common import (
     ACCENT,
     BG,
@@ -14,29 +30,14 @@ from common import (
     OUT_COLOR,
     SAFE_W,
     SMALL_SIZE,
+    FadeIn,
+    FadeOut,
     TraceScene,
     VectorBars,
     fit,
     plus_node,
     text,
     title,
-)
-from manim import (
-    DOWN,
-    LEFT,
-    RIGHT,
-    UP,
-    Arrow,
-    Create,
-    Dot,
-    FadeIn,
-    FadeOut,
-    Indicate,
-    Line,
-    RoundedRectangle,
-    SurroundingRectangle,
-    VectorizedPoint,
-    VGroup,
 )
 
 # ---------------------------------------------------------------- layout constants (scene units)

@@ -7,8 +7,6 @@ from manim import (
     LEFT,
     RIGHT,
     Dot,
-    FadeIn,
-    FadeOut,
     NumberLine,
     ReplacementTransform,
     ValueTracker,
@@ -25,6 +23,8 @@ from common import (
     OUT_COLOR,
     SAFE_W,
     SMALL_SIZE,
+    FadeIn,
+    FadeOut,
     TraceScene,
     VectorBars,
     number,
@@ -105,18 +105,18 @@ class ResidualScene(TraceScene):
         self.play(FadeIn(bottom))
         self.swap_caption("At λ = 0, h′ is exactly h (the identity). Now λ slides up.")
         self.wait(1.5)
-        self.o_panel.add_updater(follow)
         notes = {0.0: "λ = 0: h′ = h exactly (the identity).", 1.0: "λ = 1: the block's real step, h′ = h + Δ.",
                  2.0: "λ = 2: twice the step; h is still inside h′."}
         self.shown_at = {0.0: self.o_panel.values_shown()}  # what h′ showed at each λ stop (for tests)
         for target in self.trace.config.lambdas:
             if target == lam.get_value():
                 continue  # already there (a sweep that starts at 0)
+            self.o_panel.add_updater(follow)  # only while λ moves: a still frame during waits is drawn once
             self.play(lam.animate.set_value(target), run_time=2.0, rate_func=linear)
+            self.o_panel.remove_updater(follow)
             self.shown_at[target] = self.o_panel.values_shown()
             self.swap_caption(notes.get(target, f"λ = {target:g}: h′ = h + {target:g}·Δ."))
             self.wait(1.0)
-        self.o_panel.remove_updater(follow)
         follow(None)
 
     def replace_instead(self):

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, RIGHT, UP, FadeIn, Indicate, RoundedRectangle, SurroundingRectangle, VGroup, linear
+from manim import (
+    DOWN,
+    RIGHT,
+    UP,
+    Indicate,
+    RoundedRectangle,
+    SurroundingRectangle,
+    VGroup,
+    linear,
+)
 
 from common import (
     ACCENT,
@@ -16,6 +25,7 @@ from common import (
     SAFE_W,
     SMALL_SIZE,
     CellMatrix,
+    FadeIn,
     TraceScene,
     VectorBars,
     fit,
