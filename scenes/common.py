@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 from manim import (
     DOWN,
@@ -53,8 +55,18 @@ SAFE_W, SAFE_H = FRAME_W - 0.8, FRAME_H - 0.6
 Text.set_default(font=FONT)  # DecimalNumber builds its digits with Text: same font everywhere
 
 
+LRM = "\u200e"  # left-to-right mark
+
+
 def text(s: str, size: float = BODY_SIZE, color=INK, mono: bool = False, weight: str = "NORMAL") -> Text:
-    """Literal text (user input is never parsed as markup)."""
+    """Literal text (user input is never parsed as markup).
+
+    Text that starts right-to-left (a Hebrew or Arabic word) gets a left-to-right mark first: Pango would otherwise
+    right-align it in manim's page-wide layout, outside the page, and draw nothing. The word itself still reads
+    right to left.
+    """
+    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in s):
+        s = LRM + s
     return Text(s, font=MONO if mono else FONT, font_size=size, color=color, weight=weight)
 
 

@@ -16,6 +16,7 @@ fonts=$(fc-list 2>/dev/null || true)  # read once: `fc-list | grep -q` trips pip
 grep -qi "DejaVu Sans" <<<"$fonts" || missing+=(fonts-dejavu-core)
 grep -qi "Noto Sans CJK" <<<"$fonts" || missing+=(fonts-noto-cjk)  # sentences in Chinese, Japanese, Korean
 grep -qi "Noto Sans Arabic" <<<"$fonts" || missing+=(fonts-noto-core)  # Arabic, Hebrew, Devanagari, ...
+grep -qi "Symbola" <<<"$fonts" || missing+=(fonts-symbola)  # emoji as outlines (color emoji fonts draw nothing)
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
   missing+=(python3 python3-venv python3-dev)
 else
