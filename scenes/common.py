@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import unicodedata
+import uuid
+from pathlib import Path
 
+import manimpango
 import numpy as np
 from manim import (
     DOWN,
@@ -26,6 +31,7 @@ from manim import (
     VMobject,
     interpolate_color,
 )
+from manim import __version__ as manim_version
 
 from blockmath import Trace, build_config, compute_trace
 
@@ -56,10 +62,52 @@ Text.set_default(font=FONT)  # DecimalNumber builds its digits with Text: same f
 
 
 LRM = "\u200e"  # left-to-right mark
+GLYPH_CACHE = os.environ.get("BLOCKMATH_GLYPH_CACHE", "")  # a folder shared by renders (set by blockmath.render)
+_OUTLINES: dict[tuple, list[np.ndarray]] = {}
 
 
-def text(s: str, size: float = BODY_SIZE, color=INK, mono: bool = False, weight: str = "NORMAL") -> Text:
-    """Literal text (user input is never parsed as markup).
+def _fonts_fingerprint() -> str:
+    """Changes when fonts are installed or removed (Pango may then pick another fallback glyph)."""
+    return hashlib.sha256("\n".join(sorted(Text.font_list())).encode()).hexdigest()[:16]
+
+
+def outlines(s: str, font: str, size: float, weight: str = "NORMAL") -> list[np.ndarray]:
+    """The glyph outlines (points, laid out and centred) Pango draws for s: one array per glyph.
+
+    Building a Text (Pango → SVG → parsed paths) costs about 0.1 s; the outlines are kept in memory and, when
+    GLYPH_CACHE is set, on disk, so a new sentence re-renders without re-parsing the titles and captions it shares.
+    """
+    key = (s, font, float(size), weight)
+    if key in _OUTLINES:
+        return _OUTLINES[key]
+    path = None
+    if GLYPH_CACHE:
+        ident = repr((key, manim_version, manimpango.__version__, _fonts_fingerprint()))
+        path = Path(GLYPH_CACHE) / f"{hashlib.sha256(ident.encode()).hexdigest()[:32]}.npz"
+        try:
+            with np.load(path) as z:
+                _OUTLINES[key] = [z[f"g{i}"] for i in range(len(z.files))]
+                return _OUTLINES[key]
+        except (OSError, ValueError, KeyError):
+            pass  # not cached yet (or unreadable): build it
+    glyphs = [m.points for m in Text(s, font=font, font_size=size, weight=weight).family_members_with_points()]
+    _OUTLINES[key] = glyphs
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.stem}-{os.getpid()}-{uuid.uuid4().hex[:6]}.npz")
+            np.savez(tmp, **{f"g{i}": g for i, g in enumerate(glyphs)})
+            os.replace(tmp, path)  # atomic: a parallel render reads the whole file or none
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+    return glyphs
+
+
+def text(s: str, size: float = BODY_SIZE, color=INK, mono: bool = False, weight: str = "NORMAL",
+         glyphs: bool = False) -> VMobject:
+    """Literal text (user input is never parsed as markup), drawn as one filled VMobject holding every glyph's
+    outline (what manim's Text draws, but one path to fill per frame instead of one per glyph: half the cost).
+    glyphs=True gives a VGroup with one VMobject per glyph instead, for a layout that needs a glyph's position.
 
     Text that starts right-to-left (a Hebrew or Arabic word) gets a left-to-right mark first: Pango would otherwise
     right-align it in manim's page-wide layout, outside the page, and draw nothing. The word itself still reads
@@ -67,7 +115,17 @@ def text(s: str, size: float = BODY_SIZE, color=INK, mono: bool = False, weight:
     """
     if any(unicodedata.bidirectional(c) in ("R", "AL") for c in s):
         s = LRM + s
-    return Text(s, font=MONO if mono else FONT, font_size=size, color=color, weight=weight)
+    pieces = outlines(s, MONO if mono else FONT, size, weight)
+    if glyphs:
+        return VGroup(*[text_path([p], color) for p in pieces])
+    return text_path(pieces, color)
+
+
+def text_path(pieces: list[np.ndarray], color) -> VMobject:
+    mob = VMobject(fill_color=color, fill_opacity=1.0, stroke_width=0)
+    if pieces:
+        mob.points = np.concatenate(pieces)
+    return mob
 
 
 def fit(mob, width: float | None = None, height: float | None = None):
@@ -95,8 +153,8 @@ class Number(DecimalNumber):
         """The points of one character's Pango outline at this font size (made once, then cached)."""
         key = (char, self._font_size)
         if key not in _GLYPHS:
-            pieces = Text(char, font=FONT, font_size=self._font_size).family_members_with_points()
-            _GLYPHS[key] = np.concatenate([p.points for p in pieces]) if pieces else np.zeros((0, 3))
+            pieces = outlines(char, FONT, self._font_size)
+            _GLYPHS[key] = np.concatenate(pieces) if pieces else np.zeros((0, 3))
         return _GLYPHS[key]
 
     def _string_to_mob(self, string, mob_class=None, **kwargs) -> VMobject:
@@ -173,7 +231,7 @@ def title(s: str, subtitle: str | None = None) -> VGroup:
     return g.to_edge(UP, buff=0.3)
 
 
-def caption(s: str, color=INK) -> Text:
+def caption(s: str, color=INK) -> VMobject:
     """A one-line explanation pinned to the bottom edge (the idea must read without sound)."""
     c = fit(text(s, BODY_SIZE, color), SAFE_W)
     return c.to_edge(DOWN, buff=0.35)
@@ -191,12 +249,12 @@ def sentence_strip(trace: Trace, max_width: float = SAFE_W) -> VGroup:
     return VGroup(chips, box)
 
 
-def token_label(tok: str, width: float = 1.3, size: float = SMALL_SIZE, color=INK) -> Text:
+def token_label(tok: str, width: float = 1.3, size: float = SMALL_SIZE, color=INK) -> VMobject:
     """A token's label, shrunk to a fixed width if it is long."""
     return fit(text(tok, size, color), width=width, height=0.4)
 
 
-def row_label(tok: str, row_h: float, width: float = 1.3, color=INK) -> Text:
+def row_label(tok: str, row_h: float, width: float = 1.3, color=INK) -> VMobject:
     """A token label sized to its row height (one font size for all rows, so no word looks smaller)."""
     return fit(text(tok, min(SMALL_SIZE, row_h * 62), color), width=width)
 
@@ -219,6 +277,7 @@ class VectorBars(VGroup):
         self.color_ = color
         values = np.asarray(values, dtype=float)
         self.axis = Line(UP * row_h * len(values) / 2, DOWN * row_h * len(values) / 2, color=MUTED, stroke_width=2)
+        self.axis_length = self.axis.get_length()
         self.bars = VGroup()
         self.numbers = VGroup()
         for i, v in enumerate(values):
@@ -242,16 +301,23 @@ class VectorBars(VGroup):
         return max(abs(v) / self.scale_ * self.bar_max, 1e-3)
 
     def set_values(self, values):
-        """Resize bars and update numbers to new values (cheap: no new glyphs)."""
+        """Resize bars and update numbers to new values (cheap: no new glyphs, colors set only on a sign change).
+
+        Works in the panel's current size: k is how much the panel was scaled since it was built.
+        """
+        k = self.axis.get_length() / self.axis_length
         x0 = self.axis.get_center()[0]
+        neg = interpolate_color(self.color_, BG, 0.45)
         for bar, num, v in zip(self.bars, self.numbers, values):
-            y = bar.get_center()[1]
-            w = self.bar_width(v)
-            bar.stretch_to_fit_width(w)
-            bar.move_to(np.array([x0 + np.sign(v) * w / 2, y, 0]))
-            bar.set_fill(self.color_ if v >= 0 else interpolate_color(self.color_, BG, 0.45))
+            lo, hi = bar.points.min(axis=0), bar.points.max(axis=0)
+            w, y = self.bar_width(v) * k, (lo[1] + hi[1]) / 2
+            left = x0 if v >= 0 else x0 - w
+            bar.points[:, 0] = left + (bar.points[:, 0] - lo[0]) * (w / (hi[0] - lo[0]))
+            if getattr(bar, "negative", None) != (v < 0):
+                bar.set_fill(neg if v < 0 else self.color_)
+                bar.negative = v < 0
             num.set_value(v)
-            num.move_to(np.array([x0 + self.bar_max + 0.45, y, 0]))
+            num.move_to(np.array([x0 + (self.bar_max + 0.45) * k, y, 0]))
         return self
 
     def values_shown(self) -> list[float]:

@@ -215,8 +215,8 @@ class LayerNormScene(TraceScene):
         self.step_label = fit(text(f"x  (row “{self.trace.tracked_token}”)", BODY_SIZE, INK), width=4.2)
         self.step_label.next_to(self.row_bars, UP, buff=0.3)
         self.readouts = VGroup(
-            VGroup(text("μ =", SMALL_SIZE, ACCENT), number(ln.mean[tr], 2, size=SMALL_SIZE)),
-            VGroup(text("σ =", SMALL_SIZE, ACCENT), number(ln.std[tr], 2, size=SMALL_SIZE)),
+            VGroup(text("μ =", SMALL_SIZE, ACCENT, glyphs=True), number(ln.mean[tr], 2, size=SMALL_SIZE)),
+            VGroup(text("σ =", SMALL_SIZE, ACCENT, glyphs=True), number(ln.std[tr], 2, size=SMALL_SIZE)),
         )
         for r in self.readouts:
             r.arrange(RIGHT, buff=0.12)

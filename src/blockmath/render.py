@@ -15,6 +15,7 @@ import subprocess
 import sys
 import unicodedata
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -199,8 +200,8 @@ def _run_manim(cfg: BlockConfig, spec: SceneSpec, quality: str, resolution, work
     if resolution:
         cmd[cmd.index("-q"):cmd.index("-q")] = ["-r", f"{resolution[0]},{resolution[1]}"]
     with open(work / "manim.log", "wb") as logf:
-        proc = subprocess.run(cmd, stdout=logf, stderr=subprocess.STDOUT, env={**os.environ, **config_env(cfg)},
-                              cwd=work)
+        env = {**os.environ, **config_env(cfg), "BLOCKMATH_GLYPH_CACHE": str((media / ".cache" / "glyphs").resolve())}
+        proc = subprocess.run(cmd, stdout=logf, stderr=subprocess.STDOUT, env=env, cwd=work)
     if proc.returncode != 0:
         logs = media / "logs"
         logs.mkdir(parents=True, exist_ok=True)
@@ -259,13 +260,15 @@ def render_scene(cfg: BlockConfig, spec: SceneSpec, quality: str, media: Path, r
     with _Work(media, spec.name) as work:
         produced = _run_manim(cfg, spec, quality, resolution, work, media)
         clip, poster, sections = work / "clip.mp4", work / "poster.png", work / "sections"
-        _ffmpeg("-i", str(produced), "-c", "copy", "-movflags", "+faststart", str(clip))  # moov first: slide-safe
-        _ffmpeg("-sseof", "-0.5", "-i", str(clip), "-frames:v", "1", str(poster))
         sections.mkdir()
         index = json.loads(next(produced.parent.glob("sections/*.json")).read_text())
-        for i, sec in enumerate(index):
-            _ffmpeg("-i", str(produced.parent / "sections" / sec["video"]), "-c", "copy", "-movflags", "+faststart",
-                    str(sections / f"{i:02d}-{sec['name']}.mp4"))
+        jobs = [("-i", str(produced), "-c", "copy", "-movflags", "+faststart", str(clip)),  # moov first: slide-safe
+                ("-sseof", "-0.5", "-i", str(produced), "-frames:v", "1", str(poster))]
+        jobs += [("-i", str(produced.parent / "sections" / sec["video"]), "-c", "copy", "-movflags", "+faststart",
+                  str(sections / f"{i:02d}-{sec['name']}.mp4")) for i, sec in enumerate(index)]
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:  # short ffmpeg runs, side by side
+            for done in [pool.submit(_ffmpeg, *job) for job in jobs]:
+                done.result()
         files = {".png": poster}
         srt = produced.with_suffix(".srt")
         if srt.is_file():  # the on-screen captions as subtitles, for viewers without sound
