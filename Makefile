@@ -44,7 +44,7 @@ BM    := $(VPY) -m blockmath
 
 SCENES := residual layernorm ffn attention block norm-placement depth takeaways
 
-.PHONY: help setup videos $(SCENES) movie gallery preview trace test bench clean
+.PHONY: help setup videos $(SCENES) movie gallery slides preview trace test bench clean
 
 help:  ## list the targets
 	@grep -E '^[$$()A-Za-z -]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -70,6 +70,9 @@ movie: $(STAMP)  ## every scene in teaching order with title cards, as one movie
 gallery: $(STAMP)  ## every scene plus GIF previews, index.html and manifest.json
 	$(BM) gallery
 
+slides: $(STAMP)  ## a deck with one slide per beat (manim-slides): deck.html (reveal.js) and deck.pptx
+	$(BM) slides
+
 preview: override BLOCKMATH_QUALITY := l
 preview: $(STAMP)  ## quick low-quality render of every scene
 	$(BM) render all
@@ -88,4 +91,4 @@ test: $(VENV)/.test-deps  ## run the test suite
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
 clean:  ## remove rendered media
-	rm -rf -- $(MEDIA)/clips $(MEDIA)/.work $(MEDIA)/logs $(MEDIA)/manim
+	rm -rf -- $(MEDIA)/clips $(MEDIA)/.work $(MEDIA)/.cache $(MEDIA)/logs $(MEDIA)/manim

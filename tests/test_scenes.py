@@ -315,3 +315,51 @@ def test_formats_and_transparent_clips(tmp_path):
     assert a[0, 0] == 0 and a.max() == 255  # corner transparent, drawings opaque
     bad = subprocess.run(base + ["--transparent"], capture_output=True, text=True)
     assert bad.returncode == 2 and "needs format webm" in bad.stderr
+
+
+@pytest.mark.render
+def test_slides_have_one_slide_per_beat_with_its_captions_as_notes(full_set):
+    from html.parser import HTMLParser
+
+    import pptx
+
+    from blockmath.render import MOVIE_ORDER as SCENES
+
+    deck = full_set("slides")
+    folder = deck.parent
+    quality_dir = folder.parent
+    beats = [(name, sec) for name in SCENES
+             for sec in json.loads((quality_dir / f"{name}.json").read_text())["sections"]]
+    expected = len(beats) + len(SCENES)  # each scene's title card, then its beats
+
+    class Deck(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.sections, self.videos, self.title, self._in_title = 0, [], "", False
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            self.sections += tag == "section" and "data-background-video" in a
+            if "data-background-video" in a:
+                self.videos.append(a["data-background-video"])
+            self._in_title = tag == "title"
+
+        def handle_data(self, data):
+            if self._in_title:
+                self.title += data
+
+    page = deck.read_text(encoding="utf-8")
+    parsed = Deck()
+    parsed.feed(page)
+    assert parsed.sections == expected and len(parsed.videos) == expected
+    assert all((folder / v).is_file() and (folder / v).stat().st_size > 0 for v in parsed.videos)
+    assert parsed.title.strip() == "blockmath: Movies & <b>galleries</b>."  # escaped in the page, shown literally
+    assert "<b>galleries" not in page
+
+    show = pptx.Presentation(str(folder / "deck.pptx"))
+    assert len(show.slides) == expected
+    notes = [s.notes_slide.notes_text_frame.text if s.has_notes_slide else "" for s in show.slides]
+    srt = (quality_dir / "residual.srt").read_text(encoding="utf-8")
+    first_caption = srt.split("\n\n")[0].splitlines()[2]
+    assert notes[1] == first_caption  # slide 0 is residual's title card, slide 1 its first beat
+    assert sum(bool(n) for n in notes) >= len(SCENES)

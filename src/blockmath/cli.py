@@ -106,6 +106,14 @@ def cmd_gallery(args) -> int:
     return 0
 
 
+def cmd_slides(args) -> int:
+    from .slides import build_deck
+
+    cfg, quality, resolution, media = _render_inputs(args)
+    print(build_deck(cfg, quality, media, resolution, args.force))
+    return 0
+
+
 def cmd_trace(args) -> int:
     t = compute_trace(_config(args))
     data = {
@@ -134,11 +142,13 @@ def make_parser() -> argparse.ArgumentParser:
                    help="transparent background (needs --format webm or mov), to overlay on a slide")
     m = sub.add_parser("movie", help="every scene in teaching order with title cards, as one movie.mp4")
     g = sub.add_parser("gallery", help="every scene, GIF previews, index.html and manifest.json")
-    for p_ in (r, m, g):
+    d = sub.add_parser("slides", help="a deck with one slide per beat (manim-slides): deck.html and deck.pptx")
+    for p_ in (r, m, g, d):
         _add_render_options(p_)
     r.set_defaults(func=cmd_render)
     m.set_defaults(func=cmd_movie)
     g.set_defaults(func=cmd_gallery)
+    d.set_defaults(func=cmd_slides)
     t = sub.add_parser("trace", help="print the numbers the scenes show, as JSON")
     _add_config_options(t)
     t.set_defaults(func=cmd_trace)

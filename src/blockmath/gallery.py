@@ -78,8 +78,8 @@ def _card(name: str, folder: Path) -> str:
     track = (f'<track kind="captions" src="{_data_url(vtt)}" srclang="en" label="English" default>'
              if vtt.exists() else "")
     return f"""<figure id="{e(name)}">
-  <video controls preload="metadata" poster="{e(name)}.png" width="427"><source src="{e(clip)}" type="video/mp4">{track}</video>
-  <figcaption><b>{e(name)}</b> · <img src="{e(name)}.preview.gif" alt="looping preview of {e(name)}" height="60">
+  <video controls preload="metadata" poster="{e(name)}.png"><source src="{e(clip)}" type="video/mp4">{track}</video>
+  <figcaption><b>{e(name)}</b>
     <div>download: {' · '.join(links)}</div><details><summary>beats (one clip each)</summary><ol>{beats}</ol></details>
   </figcaption>
 </figure>"""
@@ -88,20 +88,27 @@ def _card(name: str, folder: Path) -> str:
 def gallery_html(folder: Path, cfg: BlockConfig, names: list[str]) -> str:
     e = html.escape
     cards = "\n".join(_card(n, folder) for n in names)
-    movie = '<p><a href="movie.mp4">the whole movie</a></p>' if (folder / "movie.mp4").exists() else ""
+    extras = [f'<a href="{href}">{label}</a>' for href, label in (("movie.mp4", "the whole movie"),
+              ("slides/deck.html", "slide deck (reveal.js)"), ("slides/deck.pptx", "slide deck (PowerPoint)"))
+              if (folder / href).exists()]
+    movie = f"<p>{' · '.join(extras)}</p>" if extras else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>blockmath: {e(cfg.sentence)}</title>
 <link rel="icon" href="data:,">
 <style>
 body {{ background: #11151c; color: #e8e6e3; font-family: "DejaVu Sans", sans-serif; margin: 2em; }}
-a {{ color: #7fd1b9; }} figure {{ display: inline-block; margin: 0 1em 2em 0; vertical-align: top; max-width: 427px; }}
-video {{ max-width: 100%; background: #000; }} code {{ color: #f4e285; }}
+a {{ color: #7fd1b9; }} code {{ color: #f4e285; }}
+main {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 560px), 1fr)); gap: 1.5em; }}
+figure {{ margin: 0; }} figcaption {{ margin-top: 0.4em; line-height: 1.6; }}
+video {{ width: 100%; aspect-ratio: 16 / 9; background: #000; display: block; }}
 </style></head><body>
 <h1>blockmath clips</h1>
 <p>sentence: <code>{e(cfg.sentence)}</code> · seed <code>{cfg.seed}</code> · tracked token
-<code>{e(cfg.token or "auto")}</code> · <a href="manifest.json">manifest.json</a></p>
+<code>{e(compute_trace(cfg).tracked_token)}</code> · <a href="manifest.json">manifest.json</a></p>
 {movie}
+<main>
 {cards}
+</main>
 </body></html>
 """
 

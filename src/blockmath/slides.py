@@ -1,0 +1,115 @@
+"""A slide deck of every scene with manim-slides: one slide per section (beat), each scene after its title card.
+
+The slides reuse the clips' per-beat section files, so nothing is rendered twice. manim-slides turns them into a
+reveal.js page (deck.html with deck_assets/) and a PowerPoint file (deck.pptx), both made offline. Each slide's
+speaker notes are the captions shown during that beat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import uuid
+from importlib import metadata
+from pathlib import Path
+
+from .config import BlockConfig
+from .render import CARDS, MOVIE_ORDER, SCENES, RenderError, _up_to_date, _Work, render_scene
+
+BG = "#11151c"  # the scenes' background (scenes/common.py), around the video on a slide
+
+
+def _seconds(stamp: str) -> float:
+    h, m, s = stamp.replace(",", ".").split(":")
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def srt_cues(srt: Path) -> list[tuple[float, str]]:
+    """(start time, text) of each subtitle, in order."""
+    if not srt.is_file():
+        return []
+    cues = []
+    for block in re.split(r"\n\s*\n", srt.read_text(encoding="utf-8").strip()):
+        lines = block.splitlines()
+        if len(lines) >= 3 and "-->" in lines[1]:
+            cues.append((_seconds(lines[1].split("-->")[0].strip()), " ".join(lines[2:])))
+    return cues
+
+
+def _duration(video: Path) -> float:
+    import av
+
+    with av.open(str(video)) as container:
+        return float(container.duration or 0) / 1_000_000
+
+
+def _scene_slides(clip: Path, card: list[Path]) -> list[dict]:
+    """The title card, then one slide per section of the clip, with that section's captions as notes."""
+    sections = [clip.parent / "sections" / clip.stem / f"{name}.mp4"
+                for name in json.loads(clip.with_suffix(".json").read_text())["sections"]]
+    cues, t, slides = srt_cues(clip.with_suffix(".srt")), 0.0, []
+    slides += [{"file": c, "notes": ""} for c in card]
+    for sec in sections:
+        end = t + _duration(sec)
+        slides.append({"file": sec, "notes": "\n".join(text for start, text in cues if t - 1e-3 <= start < end - 1e-3)})
+        t = end
+    return slides
+
+
+def build_deck(cfg: BlockConfig, quality: str, media: Path, resolution=None, force: bool = False,
+               log=print) -> Path:
+    """Render what is missing, then write deck.html (+ deck_assets/) and deck.pptx next to the clips."""
+    os.environ.setdefault("TQDM_DISABLE", "1")  # manim-slides' progress bars would bury the one-line log
+    try:
+        from manim_slides.config import PresentationConfig, SlideConfig
+        from manim_slides.convert import PowerPoint, RevealJS
+    except ImportError:
+        raise RenderError("manim-slides is not installed here; run `make setup` (or pip install -e '.[render]')")
+    specs = [SCENES[n] for n in MOVIE_ORDER]
+    clips = [render_scene(cfg, spec, quality, media, resolution, force, log) for spec in specs]
+    cards = render_scene(cfg, CARDS, quality, media, resolution, force, log)
+    folder = clips[0].parent / "slides"
+    out = folder / "deck.html"
+    digest = hashlib.sha256(("".join(json.loads(p.with_suffix(".json").read_text())["inputs"] for p in [cards, *clips])
+                             + metadata.version("manim-slides") + Path(__file__).read_text()).encode()).hexdigest()
+    if not force and _up_to_date(out, digest, folder / "deck.json"):
+        log(f"up to date: {out}")
+        return out
+    log(f"building slides for {len(clips)} scenes -> {out}")
+    with _Work(media, "slides") as work:
+        def decks(notes):  # one presentation per scene; reveal.js pastes notes into HTML, so those are escaped
+            return [PresentationConfig(
+                slides=[SlideConfig(file=s["file"], rev_file=s["file"], notes=notes(s["notes"]))
+                        for s in _scene_slides(clip, sorted(cards.parent.glob(f"sections/cards/*-{spec.name}.mp4")))],
+                resolution=_resolution(clip), background_color=BG) for spec, clip in zip(specs, clips)]
+
+        w, h = _resolution(clips[0])
+        width, height = 1920, round(1920 * h / w)  # the slide's size; the video is scaled to fill it
+        built = work / "slides"
+        html_decks = decks(html.escape)
+        try:
+            RevealJS(presentation_configs=html_decks, title=html.escape(f"blockmath: {cfg.sentence}"), width=width,
+                     height=height, background_color=BG).convert_to(built / "deck.html")
+            PowerPoint(presentation_configs=decks(str), width=width, height=height).convert_to(built / "deck.pptx")
+        except (OSError, ValueError) as e:
+            raise RenderError(f"manim-slides could not build the deck: {e}") from e
+        stamp = {"inputs": digest, "config": cfg.as_dict(), "slides": sum(len(d.slides) for d in html_decks)}
+        (built / "deck.json").write_text(json.dumps(stamp, indent=2))  # last: the deck counts as done
+        old = folder.with_name(f".slides.old-{uuid.uuid4().hex[:8]}")
+        if folder.exists():
+            os.replace(folder, old)
+        os.replace(built, folder)  # the whole deck appears at once
+        shutil.rmtree(old, ignore_errors=True)
+    return out
+
+
+def _resolution(clip: Path) -> tuple[int, int]:
+    import av
+
+    with av.open(str(clip)) as container:
+        v = container.streams.video[0]
+        return v.width, v.height
