@@ -313,6 +313,15 @@ def test_formats_and_transparent_clips(tmp_path):
                           "-f", "rawvideo", "-pix_fmt", "rgba", "-"], capture_output=True, check=True).stdout
     a = np.frombuffer(raw, dtype=np.uint8).reshape(108, 192, 4)[..., 3]
     assert a[0, 0] == 0 and a.max() == 255  # corner transparent, drawings opaque
+    # and ProRes 4444 in a .mov (Keynote, PowerPoint on a Mac), with its alpha plane
+    prores = run("--transparent", "--format", "mov")
+    assert prores.name == "block-transparent.mov"
+    stream = ffprobe(prores)["streams"][0]
+    assert stream["codec_name"] == "prores" and stream["pix_fmt"].startswith("yuva444")
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-ss", "3", "-i", str(prores), "-frames:v", "1", "-f", "rawvideo",
+                          "-pix_fmt", "rgba", "-"], capture_output=True, check=True).stdout
+    a = np.frombuffer(raw, dtype=np.uint8).reshape(108, 192, 4)[..., 3]
+    assert a[0, 0] == 0 and a.max() == 255
     bad = subprocess.run(base + ["--transparent"], capture_output=True, text=True)
     assert bad.returncode == 2 and "needs format webm" in bad.stderr
 

@@ -320,7 +320,7 @@ def render_transparent(cfg: BlockConfig, spec: SceneSpec, quality: str, fmt: str
     """The scene on a transparent background, to lay over a slide: webm (VP9 + alpha) or mov (ProRes 4444)."""
     out = clip_path(media, cfg, spec, quality, resolution).with_name(f"{spec.name}-transparent.{fmt}")
     stamp = out.with_name(f"{spec.name}-transparent-{fmt}.json")
-    digest = inputs_digest(cfg, spec, quality, resolution, sources_digest(spec) + fmt)
+    digest = inputs_digest(cfg, spec, quality, resolution, sources_digest(spec) + fmt + "prores_ks-4444")
     if not force and _up_to_date(out, digest, stamp):
         log(f"up to date: {out}")
         return out
@@ -328,6 +328,11 @@ def render_transparent(cfg: BlockConfig, spec: SceneSpec, quality: str, fmt: str
     log(f"rendering {spec.name} on a transparent background -> {out}")
     with _Work(media, f"{spec.name}-transparent") as work:
         produced = _run_manim(cfg, spec, quality, resolution, work, media, transparent_format=fmt)
+        if fmt == "mov":  # manim writes QuickTime RLE; ProRes 4444 is what Keynote and PowerPoint expect for overlays
+            prores = work / "prores.mov"
+            _ffmpeg("-i", str(produced), "-c:v", "prores_ks", "-profile:v", "4444", "-pix_fmt", "yuva444p10le",
+                    "-alpha_bits", "16", "-vendor", "apl0", str(prores))
+            produced = prores
         _publish(out, {out.suffix: produced}, None, {"inputs": digest, "config": cfg.as_dict(), "format": fmt}, stamp)
     return out
 
