@@ -138,15 +138,15 @@ def fit(mob, width: float | None = None, height: float | None = None):
 
 
 _GLYPHS: dict[tuple[str, float], np.ndarray] = {}  # one Pango outline per (character, font size)
-_LAYOUTS: dict[tuple[str, float], tuple[list[np.ndarray], float]] = {}  # laid-out glyphs per (string, font size)
+_LAYOUTS: dict[tuple[str, float], tuple[np.ndarray, float]] = {}  # laid-out glyphs per (string, font size)
 
 
 class Number(DecimalNumber):
     """A DecimalNumber drawn from cached Pango glyph outlines, cheap to update every frame. No LaTeX is involved.
 
     Manim's DecimalNumber deep-copies a whole Text mobject per character and re-lays them out on every set_value.
-    Here each character is one VMobject holding its outline's points; set_value looks up the new string's layout
-    (computed once per string) and writes the points into the existing glyphs, keeping their style.
+    Here the number is one VMobject holding every character's outline, laid out as DecimalNumber lays them out
+    (once per string, then cached); set_value writes the new string's points into it, keeping its style.
     """
 
     def _outline(self, char: str) -> np.ndarray:
@@ -158,13 +158,14 @@ class Number(DecimalNumber):
         return _GLYPHS[key]
 
     def _string_to_mob(self, string, mob_class=None, **kwargs) -> VMobject:
+        """One character as a VMobject (for subclasses that lay out characters themselves)."""
         glyph = VMobject(fill_color=self.get_fill_color(), fill_opacity=self.fill_opacity, stroke_width=0)
         glyph.points = self._outline(string).copy()
         return glyph
 
-    def _layout(self, string: str) -> tuple[list[np.ndarray], float]:
-        """Glyph points of `string` laid out as DecimalNumber does (left to right, bottoms aligned, a minus sign
-        raised to the middle of the next digit), centred on the origin; and the layout's height."""
+    def _layout(self, string: str) -> tuple[np.ndarray, float]:
+        """Points of `string` laid out as DecimalNumber does (left to right, bottoms aligned, a minus sign raised
+        to the middle of the next digit), centred on the origin; and the layout's height."""
         key = (string, self._font_size)
         if key not in _LAYOUTS:
             buff = self.digit_buff_per_font_unit * self._font_size
@@ -181,24 +182,24 @@ class Number(DecimalNumber):
                     glyphs[i] = me + np.array([0.0, nxt[:, 1].max() - me[:, 1].max() - np.ptp(nxt[:, 1]) / 2, 0.0])
             allpts = np.concatenate(glyphs)
             lo, hi = allpts.min(axis=0), allpts.max(axis=0)
-            _LAYOUTS[key] = ([g - (lo + hi) / 2 for g in glyphs], float(hi[1] - lo[1]))
+            _LAYOUTS[key] = (allpts - (lo + hi) / 2, float(hi[1] - lo[1]))
         return _LAYOUTS[key]
+
+    def _set_submobjects_from_number(self, number: float) -> None:
+        self.number = number
+        points, self.initial_height = self._layout(self._get_num_string(number))
+        glyphs = VMobject(fill_opacity=self.fill_opacity, stroke_width=0)
+        glyphs.points = points.copy()
+        self.submobjects = [glyphs]
 
     def set_value(self, number: float) -> "Number":
         old, new = self._get_num_string(self.number), self._get_num_string(number)
-        if new != old or not self.submobjects:
+        if new != old:
             _, old_height = self._layout(old)
             points, height = self._layout(new)
-            k = self.height / old_height if old_height and self.submobjects else 1.0
+            k = self.height / old_height if old_height and self.height else 1.0
             anchor = self.get_edge_center(self.edge_to_fix)
-            glyphs = list(self.submobjects) or [self._string_to_mob("0")]
-            while len(glyphs) < len(points):
-                glyphs.append(glyphs[0].copy())
-            for gone in glyphs[len(points):]:
-                gone.points = np.zeros((0, 3))  # the renderer may still hold it for this frame: draw nothing
-            for glyph, pts in zip(glyphs, points):
-                glyph.points = pts * k
-            self.submobjects = glyphs[:len(points)]
+            self.submobjects[0].points = points * k
             self.initial_height = height
             self.move_to(anchor, self.edge_to_fix)
         self.number = number

@@ -13,6 +13,7 @@ from manim import (
     Axes,
     Create,
     DashedLine,
+    DecimalNumber,
     Dot,
     Flash,
     GrowFromEdge,
@@ -82,6 +83,8 @@ class SciNumber(Number):
         if round(abs(m), self.num_decimal_places) >= 10:  # 9.996e-07 rounds to 10.00: carry into the exponent
             m, e = m / 10, e + 1
         return f"{m:.{self.num_decimal_places}f}e{e}"
+
+    set_value = DecimalNumber.set_value  # its own layout below, not Number's one-path fast update
 
     def _set_submobjects_from_number(self, number) -> None:
         s = self._get_num_string(number)
