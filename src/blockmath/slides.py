@@ -18,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .config import BlockConfig
+from .gallery import probe
 from .render import CARDS, MOVIE_ORDER, SCENES, RenderError, _up_to_date, _Work, render_scene
 
 BG = "#11151c"  # the scenes' background (scenes/common.py), around the video on a slide
@@ -40,13 +41,6 @@ def srt_cues(srt: Path) -> list[tuple[float, str]]:
     return cues
 
 
-def _duration(video: Path) -> float:
-    import av
-
-    with av.open(str(video)) as container:
-        return float(container.duration or 0) / 1_000_000
-
-
 def _scene_slides(clip: Path, card: list[Path]) -> list[dict]:
     """The title card, then one slide per section of the clip, with that section's captions as notes."""
     sections = [clip.parent / "sections" / clip.stem / f"{name}.mp4"
@@ -54,7 +48,7 @@ def _scene_slides(clip: Path, card: list[Path]) -> list[dict]:
     cues, t, slides = srt_cues(clip.with_suffix(".srt")), 0.0, []
     slides += [{"file": c, "notes": ""} for c in card]
     for sec in sections:
-        end = t + _duration(sec)
+        end = t + probe(sec).get("duration", 0.0)
         slides.append({"file": sec, "notes": "\n".join(text for start, text in cues if t - 1e-3 <= start < end - 1e-3)})
         t = end
     return slides
@@ -81,14 +75,18 @@ def build_deck(cfg: BlockConfig, quality: str, media: Path, resolution=None, for
         return out
     log(f"building slides for {len(clips)} scenes -> {out}")
     with _Work(media, "slides") as work:
-        def decks(notes):  # one presentation per scene; reveal.js pastes notes into HTML, so those are escaped
-            return [PresentationConfig(
-                slides=[SlideConfig(file=s["file"], rev_file=s["file"], notes=notes(s["notes"]))
-                        for s in _scene_slides(clip, sorted(cards.parent.glob(f"sections/cards/*-{spec.name}.mp4")))],
-                resolution=_resolution(clip), background_color=BG) for spec, clip in zip(specs, clips)]
+        info = probe(clips[0])
+        size = (info["width"], info["height"])  # every clip of a set has the same size
 
-        w, h = _resolution(clips[0])
-        width, height = 1920, round(1920 * h / w)  # the slide's size; the video is scaled to fill it
+        scenes = [_scene_slides(clip, sorted(cards.parent.glob(f"sections/cards/*-{spec.name}.mp4")))
+                  for spec, clip in zip(specs, clips)]
+
+        def decks(notes):  # one presentation per scene; reveal.js pastes notes into HTML, so those are escaped
+            return [PresentationConfig(slides=[SlideConfig(file=s["file"], rev_file=s["file"], notes=notes(s["notes"]))
+                                               for s in slides], resolution=size, background_color=BG)
+                    for slides in scenes]
+
+        width, height = 1920, round(1920 * size[1] / size[0])  # the slide's size; the video is scaled to fill it
         built = work / "slides"
         html_decks = decks(html.escape)
         try:
@@ -106,10 +104,3 @@ def build_deck(cfg: BlockConfig, quality: str, media: Path, resolution=None, for
         shutil.rmtree(old, ignore_errors=True)
     return out
 
-
-def _resolution(clip: Path) -> tuple[int, int]:
-    import av
-
-    with av.open(str(clip)) as container:
-        v = container.streams.video[0]
-        return v.width, v.height
