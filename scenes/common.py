@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import unicodedata
@@ -66,6 +67,7 @@ GLYPH_CACHE = os.environ.get("BLOCKMATH_GLYPH_CACHE", "")  # a folder shared by 
 _OUTLINES: dict[tuple, list[np.ndarray]] = {}
 
 
+@functools.cache
 def _fonts_fingerprint() -> str:
     """Changes when fonts are installed or removed (Pango may then pick another fallback glyph)."""
     return hashlib.sha256("\n".join(sorted(Text.font_list())).encode()).hexdigest()[:16]

@@ -229,19 +229,23 @@ class _Work:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
+def replace_dir(built: Path, final: Path) -> None:
+    """Put the finished folder `built` at `final` in one rename, replacing what was there."""
+    old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
+    if final.exists():
+        os.replace(final, old)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(built, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def _publish(out: Path, files: dict[str, Path], sections: Path | None, stamp: dict,
              stamp_path: Path | None = None) -> None:
     """Move finished files into place: the stamp goes last, so a clip counts as done only when all is there."""
     stamp_path = stamp_path or out.with_suffix(".json")
     stamp_path.unlink(missing_ok=True)  # a clip without its stamp is never taken as up to date
     if sections is not None:
-        final = out.parent / "sections" / out.stem
-        old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
-        if final.exists():
-            os.replace(final, old)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(sections, final)
-        shutil.rmtree(old, ignore_errors=True)
+        replace_dir(sections, out.parent / "sections" / out.stem)
     for suffix, path in files.items():
         os.replace(path, out.with_suffix(suffix))
     write_atomic(stamp_path, json.dumps(stamp, indent=2).encode())
@@ -341,21 +345,30 @@ CARDS = SceneSpec("cards", "cards.py", "TitleCards")  # title cards between the 
 MOVIE_ORDER = ("residual", "layernorm", "ffn", "attention", "block", "norm-placement", "depth", "takeaways")
 
 
-def render_movie(cfg: BlockConfig, quality: str, media: Path, resolution=None, force: bool = False,
-                 log=print) -> Path:
-    """Every scene in teaching order, each after its title card, as one video."""
+def teaching_set(cfg: BlockConfig, quality: str, media: Path, resolution=None, force: bool = False,
+                 log=print) -> tuple[list[tuple[SceneSpec, Path, list[Path]]], str]:
+    """Every scene in teaching order, rendered if needed, as (spec, clip, its title-card sections); and a digest
+    of all their inputs (what the movie and the slide deck are made from)."""
     specs = [SCENES[n] for n in MOVIE_ORDER if n in SCENES]
     clips = [render_scene(cfg, spec, quality, media, resolution, force, log) for spec in specs]
     cards = render_scene(cfg, CARDS, quality, media, resolution, force, log)
-    out = cards.with_name("movie.mp4")
-    parts = [p for spec, clip in zip(specs, clips)
-             for p in (*cards.parent.glob(f"sections/cards/*-{spec.name}.mp4"), clip)]
+    scenes = [(spec, clip, sorted(cards.parent.glob(f"sections/cards/*-{spec.name}.mp4")))
+              for spec, clip in zip(specs, clips)]
     digest = hashlib.sha256("".join(json.loads(p.with_suffix(".json").read_text())["inputs"]
                                     for p in [cards, *clips]).encode()).hexdigest()
+    return scenes, digest
+
+
+def render_movie(cfg: BlockConfig, quality: str, media: Path, resolution=None, force: bool = False,
+                 log=print) -> Path:
+    """Every scene in teaching order, each after its title card, as one video."""
+    scenes, digest = teaching_set(cfg, quality, media, resolution, force, log)
+    out = scenes[0][1].with_name("movie.mp4")
+    parts = [p for _, clip, card in scenes for p in (*card, clip)]
     if not force and _up_to_date(out, digest):
         log(f"up to date: {out}")
         return out
-    log(f"joining {len(clips)} clips and their title cards -> {out}")
+    log(f"joining {len(scenes)} clips and their title cards -> {out}")
     with _Work(media, "movie") as work:
         listing = work / "parts.txt"
         quote = "'\\''"  # ffmpeg's concat syntax: ' inside '...' is written '\''

@@ -12,14 +12,12 @@ import html
 import json
 import os
 import re
-import shutil
-import uuid
 from importlib import metadata
 from pathlib import Path
 
 from .config import BlockConfig
 from .gallery import probe
-from .render import CARDS, MOVIE_ORDER, SCENES, RenderError, _up_to_date, _Work, render_scene
+from .render import RenderError, _up_to_date, _Work, replace_dir, teaching_set
 
 BG = "#11151c"  # the scenes' background (scenes/common.py), around the video on a slide
 
@@ -63,23 +61,19 @@ def build_deck(cfg: BlockConfig, quality: str, media: Path, resolution=None, for
         from manim_slides.convert import PowerPoint, RevealJS
     except ImportError:
         raise RenderError("manim-slides is not installed here; run `make setup` (or pip install -e '.[render]')")
-    specs = [SCENES[n] for n in MOVIE_ORDER]
-    clips = [render_scene(cfg, spec, quality, media, resolution, force, log) for spec in specs]
-    cards = render_scene(cfg, CARDS, quality, media, resolution, force, log)
-    folder = clips[0].parent / "slides"
+    parts, clips_digest = teaching_set(cfg, quality, media, resolution, force, log)
+    folder = parts[0][1].parent / "slides"
     out = folder / "deck.html"
-    digest = hashlib.sha256(("".join(json.loads(p.with_suffix(".json").read_text())["inputs"] for p in [cards, *clips])
-                             + metadata.version("manim-slides") + Path(__file__).read_text()).encode()).hexdigest()
+    digest = hashlib.sha256((clips_digest + metadata.version("manim-slides") + Path(__file__).read_text())
+                            .encode()).hexdigest()
     if not force and _up_to_date(out, digest, folder / "deck.json"):
         log(f"up to date: {out}")
         return out
-    log(f"building slides for {len(clips)} scenes -> {out}")
+    log(f"building slides for {len(parts)} scenes -> {out}")
     with _Work(media, "slides") as work:
-        info = probe(clips[0])
+        info = probe(parts[0][1])
         size = (info["width"], info["height"])  # every clip of a set has the same size
-
-        scenes = [_scene_slides(clip, sorted(cards.parent.glob(f"sections/cards/*-{spec.name}.mp4")))
-                  for spec, clip in zip(specs, clips)]
+        scenes = [_scene_slides(clip, card) for _, clip, card in parts]
 
         def decks(notes):  # one presentation per scene; reveal.js pastes notes into HTML, so those are escaped
             return [PresentationConfig(slides=[SlideConfig(file=s["file"], rev_file=s["file"], notes=notes(s["notes"]))
@@ -97,10 +91,6 @@ def build_deck(cfg: BlockConfig, quality: str, media: Path, resolution=None, for
             raise RenderError(f"manim-slides could not build the deck: {e}") from e
         stamp = {"inputs": digest, "config": cfg.as_dict(), "slides": sum(len(d.slides) for d in html_decks)}
         (built / "deck.json").write_text(json.dumps(stamp, indent=2))  # last: the deck counts as done
-        old = folder.with_name(f".slides.old-{uuid.uuid4().hex[:8]}")
-        if folder.exists():
-            os.replace(folder, old)
-        os.replace(built, folder)  # the whole deck appears at once
-        shutil.rmtree(old, ignore_errors=True)
+        replace_dir(built, folder)  # the whole deck appears at once
     return out
 
