@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import os
 
-from manim import Scene
-
-from common import BG, MUTED, caption, title
+from common import BG, MUTED, FastScene, caption, title
 
 SECONDS_ENV = "BLOCKMATH_BASELINE_SECONDS"
 DEFAULT_SECONDS = 10.0
@@ -25,8 +23,8 @@ def baseline_seconds() -> float:
     return max(float(text), 0.05) if text else DEFAULT_SECONDS
 
 
-class BaselineScene(Scene):
-    """A still title card (no animation) held for the requested time."""
+class BaselineScene(FastScene):
+    """A still title card (no animation) held for the requested time, drawn and encoded as the scenes are."""
 
     def construct(self):
         self.camera.background_color = BG

@@ -7,8 +7,12 @@ import hashlib
 import os
 import unicodedata
 import uuid
+from collections import OrderedDict
+from fractions import Fraction
 from pathlib import Path
 
+import av
+import cairo
 import manimpango
 import numpy as np
 from manim import (
@@ -18,11 +22,13 @@ from manim import (
     UP,
     Animation,
     AnimationGroup,
+    Camera,
     Circle,
     DecimalNumber,
     Line,
     ManimColor,
     Rectangle,
+    RendererType,
     Scene,
     SurroundingRectangle,
     Text,
@@ -30,9 +36,13 @@ from manim import (
     UpdateFromAlphaFunc,
     VGroup,
     VMobject,
+    config,
     interpolate_color,
 )
 from manim import __version__ as manim_version
+from manim.renderer.cairo_renderer import CairoRenderer
+from manim.scene.scene_file_writer import SceneFileWriter
+from manim.scene.video_segment_encoder import VideoSegmentEncoder
 
 from blockmath import Trace, build_config, compute_trace
 
@@ -195,16 +205,32 @@ class Number(DecimalNumber):
         self.submobjects = [glyphs]
 
     def set_value(self, number: float) -> "Number":
+        """Show a new value, keeping the number's size and its edge_to_fix where they are (as DecimalNumber does).
+
+        The arithmetic is done on the points directly: manim's height/get_edge_center/move_to each walk the family
+        and recompute a bounding box, which made this the costliest call of a per-frame updater.
+        """
         old, new = self._get_num_string(self.number), self._get_num_string(number)
         if new != old:
+            glyphs = self.submobjects[0]
             _, old_height = self._layout(old)
             points, height = self._layout(new)
-            k = self.height / old_height if old_height and self.height else 1.0
-            anchor = self.get_edge_center(self.edge_to_fix)
-            self.submobjects[0].points = points * k
+            lo, hi = glyphs.points.min(axis=0), glyphs.points.max(axis=0)  # the box manim measures
+            k = (hi[1] - lo[1]) / old_height if old_height and hi[1] > lo[1] else 1.0
+            edge = np.sign(np.asarray(self.edge_to_fix, dtype=float))
+            anchor = (lo + hi) / 2 + edge * (hi - lo) / 2  # the point that stays put (LEFT: middle of left side)
+            half = points.max(axis=0) * k  # the layout is centred on the origin
+            glyphs.points = points * k + (anchor - edge * half)
             self.initial_height = height
-            self.move_to(anchor, self.edge_to_fix)
         self.number = number
+        return self
+
+    def place(self, center) -> "Number":
+        """move_to(center) without manim's bounding-box walk (when the number is one path)."""
+        if len(self.submobjects) != 1:
+            return self.move_to(center)
+        pts = self.submobjects[0].points
+        pts += np.asarray(center, dtype=float) - (pts.min(axis=0) + pts.max(axis=0)) / 2
         return self
 
 
@@ -319,8 +345,7 @@ class VectorBars(VGroup):
             if getattr(bar, "negative", None) != (v < 0):
                 bar.set_fill(neg if v < 0 else self.color_)
                 bar.negative = v < 0
-            num.set_value(v)
-            num.move_to(np.array([x0 + (self.bar_max + 0.45) * k, y, 0]))
+            num.set_value(v).place(np.array([x0 + (self.bar_max + 0.45) * k, y, 0]))
         return self
 
     def values_shown(self) -> list[float]:
@@ -461,7 +486,124 @@ def FadeOut(*mobjects, **kwargs) -> Fade:  # noqa: N802 (a drop-in for manim's F
     return Fade(*mobjects, out=True, **kwargs)
 
 
-class TraceScene(Scene):
+class SpriteCamera(Camera):
+    """Manim's Cairo camera, except that a large one-colour filled shape without a stroke (a line of text, a long
+    number) is rasterized once and then composited wherever it is drawn again unchanged.
+
+    Manim rebuilds every path with one Python call per Bézier curve on every frame, and a caption is about a
+    thousand curves: while a caption fades, or a panel's values move beside a still label, the same shape was
+    rebuilt on every frame. A sprite is keyed by the shape's exact points, its colour and the camera's transform,
+    and painted with the shape's current opacity; so what is drawn is what manim draws (antialiasing included, up
+    to rounding of the last bit), only cheaper. Anything else (strokes, gradients, small shapes) is drawn by manim.
+    """
+
+    MIN_POINTS = 100  # smaller shapes are cheaper to draw than to look up
+    CACHE_BYTES = 64 * 2**20  # sprites kept, least recently used dropped first
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sprites: OrderedDict[tuple, tuple[cairo.ImageSurface, int, int]] = OrderedDict()
+        self.sprite_bytes = 0
+
+    def display_vectorized(self, vmobject: VMobject, ctx: cairo.Context):
+        points = vmobject.points
+        if (len(points) < self.MIN_POINTS or vmobject.get_stroke_width() or vmobject.get_stroke_width(True)
+                or len(vmobject.fill_rgbas) != 1 or not np.isfinite(points).all()):
+            return super().display_vectorized(vmobject, ctx)
+        rgba = vmobject.fill_rgbas[0]
+        if rgba[3] <= 0:
+            return self  # fully transparent: nothing to draw
+        matrix = tuple(ctx.get_matrix())
+        key = (hashlib.blake2b(np.ascontiguousarray(points).tobytes(), digest_size=16).digest(),
+               tuple(rgba[:3].tolist()), matrix)
+        sprite = self.sprites.get(key)
+        if sprite is None:
+            sprite = self._rasterize(vmobject, ctx, rgba)
+            if sprite is None:  # off the frame
+                return self
+            self.sprites[key] = sprite
+            self.sprite_bytes += sprite[0].get_stride() * sprite[0].get_height()
+            while self.sprite_bytes > self.CACHE_BYTES and len(self.sprites) > 1:
+                old, _, _ = self.sprites.popitem(last=False)[1]
+                self.sprite_bytes -= old.get_stride() * old.get_height()
+        else:
+            self.sprites.move_to_end(key)
+        surface, x, y = sprite
+        ctx.save()
+        ctx.identity_matrix()
+        ctx.set_source_surface(surface, x, y)
+        ctx.paint_with_alpha(float(rgba[3]))
+        ctx.restore()
+        return self
+
+    def _rasterize(self, vmobject: VMobject, ctx: cairo.Context, rgba) -> tuple[cairo.ImageSurface, int, int] | None:
+        """The shape filled at full opacity on a transparent image covering its pixels (whole pixels, so pasting it
+        back at (x, y) reproduces manim's antialiasing exactly)."""
+        m = ctx.get_matrix()
+        lo, hi = vmobject.points[:, :2].min(axis=0), vmobject.points[:, :2].max(axis=0)  # hull of every control point
+        corners = [m.transform_point(float(px), float(py)) for px in (lo[0], hi[0]) for py in (lo[1], hi[1])]
+        xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+        x0, y0 = max(int(np.floor(min(xs))) - 2, 0), max(int(np.floor(min(ys))) - 2, 0)
+        x1, y1 = min(int(np.ceil(max(xs))) + 2, self.pixel_width), min(int(np.ceil(max(ys))) + 2, self.pixel_height)
+        if x1 <= x0 or y1 <= y0:
+            return None
+        surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, x1 - x0, y1 - y0)
+        sub = cairo.Context(surface)
+        sub.set_matrix(m.multiply(cairo.Matrix(x0=-x0, y0=-y0)))
+        self.set_cairo_context_path(sub, vmobject)
+        sub.set_source_rgba(*rgba[2::-1], 1.0)  # reversed, as manim does: its pixel array is RGBA, cairo's is BGRA
+        sub.fill()
+        surface.flush()
+        return surface, x0, y0
+
+
+class HeldFrameEncoder(VideoSegmentEncoder):
+    """Manim's segment encoder with cheaper frame conversion; the encoded frames are the same.
+
+    Manim wraps every RGBA frame in a newly allocated av.VideoFrame (the costliest step of encoding a 480p frame,
+    more than converting it to YUV) and converts a held frame (a wait: one frame written `repeat` times) once per
+    repeat. Here the RGBA pixels are copied into one reused frame, and each written frame is converted once.
+    """
+
+    def write_frame(self, pixels, *, repeat: int = 1) -> None:
+        self._validate_frame(pixels, repeat)
+        rate = self.spec.frame_rate
+        try:
+            if not hasattr(self, "_rgba"):
+                self._rgba = av.VideoFrame(self.spec.width, self.spec.height, "rgba")
+                plane = self._rgba.planes[0]  # rows may be padded: write through a strided view
+                self._rgba_view = np.frombuffer(plane, np.uint8).reshape(self.spec.height, plane.line_size)[
+                    :, :self.spec.width * 4].reshape(self.spec.height, self.spec.width, 4)
+            self._rgba_view[...] = pixels
+            frame = self._rgba.reformat(format=self.spec.pixel_format)  # a new frame: the encoder may keep it
+            for _ in range(repeat):
+                frame.pts, frame.time_base = self._next_pts, Fraction(rate.denominator, rate.numerator)
+                self._next_pts += 1
+                for packet in self._stream.encode(frame):
+                    self._container.mux(packet)
+        except BaseException as error:
+            raise self._operation_error("encode", error) from error
+
+
+class HeldFrameWriter(SceneFileWriter):
+    def _create_segment_encoder(self, target: Path) -> VideoSegmentEncoder:
+        if self.video_encoder is None:
+            return super()._create_segment_encoder(target)
+        return HeldFrameEncoder(target=target, spec=self.video_encoder)
+
+
+class FastScene(Scene):
+    """A Scene rendered with SpriteCamera (large text drawn once, then composited) and HeldFrameWriter (cheaper
+    frame conversion for the encoder). Same frames as manim's own camera and writer, in less time."""
+
+    def __init__(self, renderer=None, camera_class=SpriteCamera, skip_animations: bool = False, **kwargs):
+        if renderer is None and config.renderer == RendererType.CAIRO:
+            renderer = CairoRenderer(file_writer_class=HeldFrameWriter, camera_class=camera_class,
+                                     skip_animations=skip_animations)
+        super().__init__(renderer=renderer, camera_class=camera_class, skip_animations=skip_animations, **kwargs)
+
+
+class TraceScene(FastScene):
     """Base for every blockmath scene: reads the trace for the configured sentence; beats are sections."""
 
     def setup(self):
@@ -481,6 +623,9 @@ class TraceScene(Scene):
         """
         new = caption(s, color)
         if self.caption is not None:
+            # Last in the scene's list: manim redraws every mobject added after the first moving one on each frame,
+            # so a caption that stayed where it was added would drag every later panel into the fade.
+            self.bring_to_front(self.caption)
             self.play(FadeOut(self.caption), run_time=0.3)
         self.close_subcaption()
         self.play(FadeIn(new), *also, run_time=0.5)
