@@ -15,7 +15,6 @@ import subprocess
 import sys
 import unicodedata
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -175,6 +174,46 @@ def _ffmpeg(*args: str) -> None:
         raise RenderError(f"ffmpeg failed: {proc.stderr.decode(errors='replace').strip().splitlines()[-1:]}")
 
 
+def faststart_copy(src: Path, dst: Path) -> None:
+    """The same video stream in an MP4 whose index (moov) comes first, so browsers and slides start it at once.
+
+    In-process with PyAV (manim's video library, so present wherever clips render): the same result as
+    `ffmpeg -c copy -movflags +faststart`, without starting an ffmpeg process per section.
+    """
+    import av
+
+    try:
+        with av.open(str(src)) as inp, av.open(str(dst), "w", format="mp4", options={"movflags": "+faststart"}) as out:
+            stream = out.add_stream_from_template(inp.streams.video[0])
+            for packet in inp.demux(inp.streams.video[0]):
+                if packet.dts is not None:  # skip the empty packet that ends the demux
+                    packet.stream = stream
+                    out.mux(packet)
+    except (av.FFmpegError, OSError, ValueError) as e:
+        raise RenderError(f"copying {src.name} failed: {e}") from e
+
+
+def poster_frame(src: Path, dst: Path, before_end: float = 0.5) -> None:
+    """The frame shown `before_end` seconds before the end of a video, as a PNG (as `ffmpeg -sseof`)."""
+    import av
+
+    try:
+        with av.open(str(src)) as c:
+            stream = c.streams.video[0]
+            end = float(stream.duration * stream.time_base) if stream.duration else c.duration / av.time_base
+            target = max(end - before_end, 0.0)
+            c.seek(int(target / stream.time_base), stream=stream)  # lands on the keyframe before target
+            frame = None
+            for frame in c.decode(stream):
+                if frame.time is not None and frame.time >= target - 1e-6:
+                    break
+            if frame is None:
+                raise RenderError(f"{src.name} has no frames")
+            frame.to_image().save(dst, format="PNG")
+    except (av.FFmpegError, OSError, ValueError) as e:
+        raise RenderError(f"reading a poster frame from {src.name} failed: {e}") from e
+
+
 def srt_to_vtt(srt: str) -> str:
     """WebVTT from SubRip: a header, and '.' instead of ',' before the milliseconds of each timestamp."""
     body = re.sub(r"(\d\d:\d\d:\d\d),(\d\d\d)", r"\1.\2", srt.replace("\r\n", "\n"))
@@ -266,13 +305,10 @@ def render_scene(cfg: BlockConfig, spec: SceneSpec, quality: str, media: Path, r
         clip, poster, sections = work / "clip.mp4", work / "poster.png", work / "sections"
         sections.mkdir()
         index = json.loads(next(produced.parent.glob("sections/*.json")).read_text())
-        jobs = [("-i", str(produced), "-c", "copy", "-movflags", "+faststart", str(clip)),  # moov first: slide-safe
-                ("-sseof", "-0.5", "-i", str(produced), "-frames:v", "1", str(poster))]
-        jobs += [("-i", str(produced.parent / "sections" / sec["video"]), "-c", "copy", "-movflags", "+faststart",
-                  str(sections / f"{i:02d}-{sec['name']}.mp4")) for i, sec in enumerate(index)]
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:  # short ffmpeg runs, side by side
-            for done in [pool.submit(_ffmpeg, *job) for job in jobs]:
-                done.result()
+        faststart_copy(produced, clip)  # moov first: slide-safe
+        poster_frame(produced, poster)
+        for i, sec in enumerate(index):
+            faststart_copy(produced.parent / "sections" / sec["video"], sections / f"{i:02d}-{sec['name']}.mp4")
         files = {".png": poster}
         srt = produced.with_suffix(".srt")
         if srt.is_file():  # the on-screen captions as subtitles, for viewers without sound
