@@ -214,6 +214,7 @@ class FFNScene(TraceScene):
 
         link = self.links[tr].copy()  # the funnels follow the highlighted rows
         self.play(FadeIn(self.in_box), FadeIn(self.out_box), FadeIn(link))
+        self.bring_to_front(self.net)  # the network changes on every step: after the matrices, so they are drawn once
         shown_rows = [out_row]
         step = float(np.clip(STEP_TOTAL / len(self.trace.tokens), 0.4, 0.6))
         for t in range(len(self.trace.tokens)):

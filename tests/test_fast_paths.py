@@ -118,3 +118,52 @@ def test_number_keeps_its_left_edge_and_size_like_decimalnumber():
     assert n.width > start.width * k  # more characters: wider
     n.place([0.0, 0.0, 0.0])
     assert n.get_center() == pytest.approx([0.0, 0.0, 0.0], abs=1e-9)
+
+
+def _moving_after_begin(scene, *animations):
+    for a in animations:
+        a._setup_scene(scene)
+        a.begin()
+    return scene.get_moving_mobjects(*animations)
+
+
+def _scene_with_row():
+    """A cell animated on the left, an overlapping label added after it, a far panel added after both."""
+    from common import FastScene, text
+
+    scene = FastScene()
+    cell = Square(1, fill_opacity=1).move_to(LEFT * 4)
+    over = text("over the cell", 20).move_to(LEFT * 4 + UP * 0.2)  # inside the cell's box
+    near = Square(0.5, fill_opacity=1).next_to(over, RIGHT, buff=0.05)  # touches the label, not the cell
+    far = text("far away", 30).move_to(RIGHT * 4)
+    scene.add(cell, over, near, far)
+    return scene, cell, over, near, far
+
+
+def test_only_what_an_animation_can_touch_is_redrawn():
+    """A later mobject is drawn once (under the redrawn ones) only when nothing redrawn can overlap it."""
+    from manim import Transform
+
+    with manim.tempconfig({"dry_run": True, "quality": "low_quality"}):
+        scene, cell, over, near, far = _scene_with_row()
+        moving = _moving_after_begin(scene, Transform(cell, cell.copy().shift(DOWN * 0.5)))
+        assert cell in moving and over in moving  # the label lies on the animated cell: it stays on top
+        assert near in moving  # touches the label, which is redrawn: order kept
+        assert far not in moving and not any(m in moving for m in far.get_family())
+
+
+@pytest.mark.parametrize("case", ["updater", "unknown animation", "overshooting easing"])
+def test_manims_rule_when_an_animations_reach_is_unknown(case):
+    """Updaters can move anything, and so can an arbitrary function or an easing that leaves [0, 1]."""
+    from manim import Transform, UpdateFromAlphaFunc, rate_functions
+
+    with manim.tempconfig({"dry_run": True, "quality": "low_quality"}):
+        scene, cell, over, near, far = _scene_with_row()
+        if case == "updater":
+            far.add_updater(lambda m: None)
+            anim = Transform(cell, cell.copy().shift(DOWN))
+        elif case == "unknown animation":
+            anim = UpdateFromAlphaFunc(cell, lambda m, a: None)
+        else:
+            anim = Transform(cell, cell.copy().shift(DOWN), rate_func=rate_functions.ease_out_back)
+        assert far in _moving_after_begin(scene, anim)
