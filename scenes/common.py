@@ -610,7 +610,8 @@ def _family_points(mob) -> np.ndarray:
     return np.concatenate(pts) if pts else np.zeros((0, 3))
 
 
-_STRAIGHT_TRANSFORMS = (Transform, ReplacementTransform, TransformFromCopy, MoveToTarget, _MethodAnimation, FadeTransform)
+_STRAIGHT_TRANSFORMS = (Transform, ReplacementTransform, TransformFromCopy, MoveToTarget, _MethodAnimation,
+                        FadeTransform)
 _REGION_PAD = 0.15  # scene units around a moving shape: more than half the widest stroke used here, and antialiasing
 
 
