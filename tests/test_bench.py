@@ -27,7 +27,8 @@ def test_loglog_slope():
 
 @pytest.mark.parametrize("args, message", [(["--scenes", "bogus"], "unknown scene"),
                                            (["--qualities", "z"], "quality must be one of"),
-                                           (["--resolution", "12x"], "resolution must look like")])
+                                           (["--resolution", "12x"], "resolution must look like"),
+                                           (["--preview-runs", "0"], "--preview-runs must be between")])
 def test_bad_options_stop_before_rendering(args, message, capsys, tmp_path):
     assert main([*args, "--json", str(tmp_path / "b.json")]) == 2
     assert message in capsys.readouterr().err
@@ -39,7 +40,7 @@ def test_bad_options_stop_before_rendering(args, message, capsys, tmp_path):
 def test_quick_bench_writes_sane_json(tmp_path):
     out = tmp_path / "bench.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith("BLOCKMATH_")}
-    r = subprocess.run([sys.executable, "-m", "blockmath.bench", "--quick", "--json", str(out)],
+    r = subprocess.run([sys.executable, "-m", "blockmath.bench", "--quick", "--preview-runs", "2", "--json", str(out)],
                        check=False, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=900)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "Targets" in r.stdout and str(out) in r.stdout
@@ -58,6 +59,11 @@ def test_quick_bench_writes_sane_json(tmp_path):
     preview = report["preview"]
     assert preview["rendered"] and preview["wall_s"] > 0 and preview["video_s"] > 0
     assert preview["limit_s"] == 10.0 and isinstance(preview["pass"], bool)
+    assert len(preview["runs_s"]) == 2 and preview["cold_wall_s"] > 0  # two new sentences: the median is the figure
+    assert preview["wall_s"] == pytest.approx(sum(preview["runs_s"]) / 2, abs=1e-3)
+    assert preview["max_s"] == max(preview["runs_s"])
+    if Path("/proc/stat").exists():  # the hypervisor's share is measured where Linux reports it
+        assert all(0.0 <= x <= 1.0 for x in preview["runs_steal"]) and 0.0 <= report["machine"]["steal"] <= 1.0
 
     noops = report["noop"]
     assert len(noops) >= 2
