@@ -371,10 +371,10 @@ def table(report: dict) -> str:
                  f"{('rendered' if p.get('rendered') else p.get('error', 'not rendered')):<14} "
                  f"<{PREVIEW_LIMIT_S:g} s {_mark(p.get('pass'))}")
     if len(p["runs_s"]) > 1:
-        lines.append(f"{'  (each run: ' + ', '.join(f'{r:.2f}' for r in p['runs_s']) + ' s)':<58}")
+        lines.append("  (each run: " + ", ".join(f"{r:.2f}" for r in p["runs_s"]) + " s)")
     steals = [x for x in p.get("runs_steal", []) if x is not None]
     if steals:
-        lines.append(f"{'  (CPU stolen by the hypervisor meanwhile: ' + ', '.join(f'{x:.0%}' for x in steals) + ')':<58}")
+        lines.append("  (CPU stolen by the hypervisor meanwhile: " + ", ".join(f"{x:.0%}" for x in steals) + ")")
     lines.append(f"{'  (the first render of all, into an empty media folder)':<58} {_num(p.get('cold_wall_s'), '7.2f')}")
     for n in report["noop"]:
         result = n["skipped"] if "skipped" in n else ("up to date" if n["up_to_date"] else "NOT up to date")
