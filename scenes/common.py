@@ -574,6 +574,7 @@ class HeldFrameEncoder(VideoSegmentEncoder):
     def write_frame(self, pixels, *, repeat: int = 1) -> None:
         self._validate_frame(pixels, repeat)
         rate = self.spec.frame_rate
+        time_base = Fraction(rate.denominator, rate.numerator)
         try:
             if not hasattr(self, "_rgba"):
                 self._rgba = av.VideoFrame(self.spec.width, self.spec.height, "rgba")
@@ -583,7 +584,7 @@ class HeldFrameEncoder(VideoSegmentEncoder):
             self._rgba_view[...] = pixels
             frame = self._rgba.reformat(format=self.spec.pixel_format)  # a new frame: the encoder may keep it
             for _ in range(repeat):
-                frame.pts, frame.time_base = self._next_pts, Fraction(rate.denominator, rate.numerator)
+                frame.pts, frame.time_base = self._next_pts, time_base
                 self._next_pts += 1
                 for packet in self._stream.encode(frame):
                     self._container.mux(packet)
