@@ -546,7 +546,7 @@ class SpriteCamera(Camera):
         """The shape filled at full opacity on a transparent image covering its pixels (whole pixels, so pasting it
         back at (x, y) reproduces manim's antialiasing exactly)."""
         m = ctx.get_matrix()
-        lo, hi = vmobject.points[:, :2].min(axis=0), vmobject.points[:, :2].max(axis=0)  # hull of every control point
+        lo, hi = _box(vmobject.points)  # the hull of every control point holds the whole curve
         corners = [m.transform_point(float(px), float(py)) for px in (lo[0], hi[0]) for py in (lo[1], hi[1])]
         xs, ys = [c[0] for c in corners], [c[1] for c in corners]
         x0, y0 = max(int(np.floor(min(xs))) - 2, 0), max(int(np.floor(min(ys))) - 2, 0)
@@ -713,9 +713,6 @@ class TraceScene(FastScene):
         """
         new = caption(s, color)
         if self.caption is not None:
-            # Last in the scene's list: manim redraws every mobject added after the first moving one on each frame,
-            # so a caption that stayed where it was added would drag every later panel into the fade.
-            self.bring_to_front(self.caption)
             self.play(FadeOut(self.caption), run_time=0.3)
         self.close_subcaption()
         self.play(FadeIn(new), *also, run_time=0.5)
