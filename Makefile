@@ -15,6 +15,7 @@ LAMBDAS    ?= 0 1 2 1
 MEDIA      ?= media
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+AUDIT_ARGS ?=
 
 # Freeze every user value as literal text: `$(value ...)` stops make from expanding $(...) inside a sentence.
 override SENTENCE      := $(value SENTENCE)
@@ -42,12 +43,12 @@ VPY   := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BM    := $(VPY) -m blockmath
 
-SCENES := residual layernorm ffn attention block norm-placement depth takeaways
+SCENES := $(shell $(PYTHON) src/blockmath/lessons.py)  # the lessons, from their one registry
 
-.PHONY: help setup videos $(SCENES) movie gallery slides preview trace test bench clean
+.PHONY: help setup videos $(SCENES) movie gallery slides preview trace audit test bench clean
 
 help:  ## list the targets
-	@grep -E '^[$$()A-Za-z -]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[$$()A-Za-z -]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/; s/^[$$](SCENES)/$(SCENES)/'
 
 setup: $(STAMP)  ## install system packages (apt) and the venv
 
@@ -61,7 +62,7 @@ $(STAMP): pyproject.toml scripts/system-deps.sh
 videos: $(STAMP)  ## render every scene (QUALITY, SENTENCE, TOKEN, SEED, ...)
 	$(BM) render all
 
-$(SCENES): $(STAMP)  ## render one scene: residual layernorm ffn attention block norm-placement depth takeaways
+$(SCENES): $(STAMP)  ## render one lesson
 	$(BM) render $@
 
 movie: $(STAMP)  ## every scene in teaching order with title cards, as one movie.mp4
@@ -79,6 +80,9 @@ preview: $(STAMP)  ## quick low-quality render of every scene
 
 trace: $(STAMP)  ## print the numbers the scenes show, as JSON
 	$(BM) trace
+
+audit: $(STAMP)  ## dry-run every lesson over sentences, widths, frames and norms; check the layout
+	$(VPY) -m blockmath.audit $(AUDIT_ARGS)
 
 bench: $(STAMP)  ## measure rendering cost (BENCH_ARGS=--quick for a short run); writes bench.json
 	$(VPY) -m blockmath.bench $(BENCH_ARGS)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 
-from common import BG, MUTED, FastScene, caption, title
+from kit.base import TraceScene
+from kit.style import MUTED
+from kit.widgets import caption, title
 
 SECONDS_ENV = "BLOCKMATH_BASELINE_SECONDS"
 DEFAULT_SECONDS = 10.0
@@ -23,10 +25,9 @@ def baseline_seconds() -> float:
     return max(float(text), 0.05) if text else DEFAULT_SECONDS
 
 
-class BaselineScene(FastScene):
+class BaselineScene(TraceScene):
     """A still title card (no animation) held for the requested time, drawn and encoded as the scenes are."""
 
     def construct(self):
-        self.camera.background_color = BG
         self.add(title("Baseline", "a still frame: encoding only"), caption("nothing moves here", MUTED))
         self.wait(baseline_seconds())

@@ -1,5 +1,6 @@
 """The command line and make: clear one-line errors, no partial files, sentences treated as data."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -111,26 +112,42 @@ def test_make_passes_hostile_sentences_as_data():
     assert not marker.exists()
 
 
-def test_a_clip_depends_on_its_own_scene_the_kit_and_the_core_only(tmp_path, monkeypatch):
+def test_a_clip_depends_on_the_files_its_render_imported(tmp_path, monkeypatch):
     from blockmath import render
 
     scenes = tmp_path / "scenes"
     shutil.copytree(ROOT / "scenes", scenes, ignore=shutil.ignore_patterns("media", "__pycache__"))
     monkeypatch.setattr(render, "SCENES_DIR", scenes)
-    spec = SCENES["residual"]
-    before = render.sources_digest(spec)
+    used = ["scenes:residual.py", "scenes:kit/text.py", "blockmath:core.py"]
+    before = render.sources_digest(used)
     (scenes / "ffn.py").write_text((scenes / "ffn.py").read_text() + "\n# another scene changed\n")
-    assert render.sources_digest(spec) == before
+    assert render.sources_digest(used) == before
     (scenes / "residual.py").write_text((scenes / "residual.py").read_text() + "\n# this scene changed\n")
-    after_scene = render.sources_digest(spec)
+    after_scene = render.sources_digest(used)
     assert after_scene != before
-    (scenes / "common.py").write_text((scenes / "common.py").read_text() + "\n# the kit changed\n")
-    assert render.sources_digest(spec) != after_scene
+    (scenes / "kit" / "text.py").write_text((scenes / "kit" / "text.py").read_text() + "\n# the kit changed\n")
+    assert render.sources_digest(used) != after_scene
+    assert render.sources_digest(used + ["scenes:kit/gone.py"]) != render.sources_digest(used)  # a file went away
+    spec = SCENES["residual"]
     cfg = BlockConfig()
     digest = render.inputs_digest(cfg, spec, "l", None, before)
     assert digest != render.inputs_digest(BlockConfig(seed=1), spec, "l", None, before)
     assert digest != render.inputs_digest(cfg, spec, "m", None, before)
     assert digest == render.inputs_digest(BlockConfig(), spec, "l", None, before)
+
+
+def test_the_manim_wrapper_records_what_a_render_imports(tmp_path):
+    """blockmath.manim_run lists exactly the project files a scene imported: its own file and the kit it uses."""
+    out = tmp_path / "imports.json"
+    code = ("import sys, runpy; sys.path.insert(0, {scenes!r}); import residual, blockmath.manim_run as m; "
+            "from blockmath.render import source_roots; import json; "
+            "open(sys.argv[1], 'w').write(json.dumps(m.imported_sources(source_roots())))")
+    subprocess.run([sys.executable, "-c", code.format(scenes=str(ROOT / "scenes")), str(out)], check=True,
+                   capture_output=True, cwd=tmp_path)
+    files = json.loads(out.read_text())
+    assert "scenes:residual.py" in files and "scenes:kit/base.py" in files and "blockmath:core.py" in files
+    assert "scenes:ffn.py" not in files  # another scene, and the tools that do not draw, are not sources
+    assert not {"blockmath:cli.py", "blockmath:bench.py", "blockmath:gallery.py", "blockmath:slides.py"} & set(files)
 
 
 def test_srt_to_vtt():
@@ -139,18 +156,3 @@ def test_srt_to_vtt():
     srt = "1\r\n00:00:01,500 --> 00:00:04,250\r\nλ = 0: h′ = h\r\n\r\n2\r\n00:01:02,000 --> 00:01:03,005\r\nnext, 1,000 times\r\n"
     assert srt_to_vtt(srt) == ("WEBVTT\n\n1\n00:00:01.500 --> 00:00:04.250\nλ = 0: h′ = h\n\n"
                                "2\n00:01:02.000 --> 00:01:03.005\nnext, 1,000 times\n")
-
-
-def test_tools_that_do_not_draw_do_not_invalidate_clips(tmp_path, monkeypatch):
-    from blockmath import render
-
-    pkg = tmp_path / "pkg"
-    shutil.copytree(Path(render.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(render, "__file__", str(pkg / "render.py"))
-    spec = SCENES["residual"]
-    before = render.sources_digest(spec)
-    for tool in ("cli.py", "bench.py", "gallery.py"):
-        (pkg / tool).write_text((pkg / tool).read_text() + "\n# edited\n")
-    assert render.sources_digest(spec) == before
-    (pkg / "core.py").write_text((pkg / "core.py").read_text() + "\n# the core changed\n")
-    assert render.sources_digest(spec) != before

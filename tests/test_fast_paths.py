@@ -1,4 +1,4 @@
-"""The shortcuts that make renders fast draw and encode what manim's own code would (see scenes/common.py)."""
+"""The shortcuts that make renders fast draw and encode what manim's own code would (see scenes/kit/fast.py)."""
 
 import sys
 from pathlib import Path
@@ -15,7 +15,7 @@ from manim import DOWN, LEFT, RIGHT, UP, Camera, Square  # noqa: E402
 
 def _frame(camera_cls, mobjects, size=(854, 480)):
     """The camera's pixels for mobjects: the first capture, and a second one (SpriteCamera: from its cache)."""
-    from common import BG
+    from kit.style import BG
 
     with manim.tempconfig({"pixel_width": size[0], "pixel_height": size[1]}):
         cam = camera_cls(background_color=BG)
@@ -27,7 +27,9 @@ def _frame(camera_cls, mobjects, size=(854, 480)):
 
 
 def _scene_mobjects():
-    from common import DELTA_COLOR, caption, number, text, title
+    from kit.style import MLP as DELTA_COLOR
+    from kit.text import number, text
+    from kit.widgets import caption, title
 
     half = text("half transparent, over a square", 30).set_opacity(0.4)
     return [caption("Δ: what this layer proposes to change (computed by the core's FFN)."),
@@ -41,7 +43,7 @@ def _scene_mobjects():
 
 @pytest.mark.parametrize("size", [(854, 480), (192, 108)])
 def test_sprite_camera_draws_what_manims_camera_draws(size):
-    from common import SpriteCamera
+    from kit.fast import SpriteCamera
 
     ref, _, _ = _frame(Camera, _scene_mobjects(), size)
     first, again, cam = _frame(SpriteCamera, _scene_mobjects(), size)
@@ -52,7 +54,8 @@ def test_sprite_camera_draws_what_manims_camera_draws(size):
 
 
 def test_sprite_camera_redraws_a_changed_shape():
-    from common import SpriteCamera, text
+    from kit.fast import SpriteCamera
+    from kit.text import text
 
     label = text("a label that moves", 40)
     _, _, cam = _frame(SpriteCamera, [label])
@@ -87,7 +90,7 @@ def _encode(encoder_cls, frames, repeats, tmp_path, name, transparent=False):
 def test_held_frame_encoder_writes_what_manims_encoder_writes(tmp_path, size, transparent):
     from manim.scene.video_segment_encoder import VideoSegmentEncoder
 
-    from common import HeldFrameEncoder
+    from kit.fast import HeldFrameEncoder
 
     rng = np.random.default_rng(7)
     w, h = size
@@ -107,7 +110,7 @@ def test_held_frame_encoder_writes_what_manims_encoder_writes(tmp_path, size, tr
 
 def test_number_keeps_its_left_edge_and_size_like_decimalnumber():
     """Number.set_value does DecimalNumber's arithmetic on the points: the scale it was given and its left edge stay."""
-    from common import number
+    from kit.text import number
 
     n = number(0.5, 2, 30).scale(1.7).move_to([2.0, -1.0, 0])
     start = number(0.5, 2, 30)
@@ -129,7 +132,8 @@ def _moving_after_begin(scene, *animations):
 
 def _scene_with_row():
     """A cell animated on the left, an overlapping label added after it, a far panel added after both."""
-    from common import FastScene, text
+    from kit.fast import FastScene
+    from kit.text import text
 
     scene = FastScene()
     cell = Square(1, fill_opacity=1).move_to(LEFT * 4)

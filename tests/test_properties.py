@@ -62,14 +62,34 @@ manim = pytest.importorskip("manim")
 sys.path.insert(0, str(ROOT / "scenes"))
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=24))
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=24),
+       st.floats(0.4, 4.0))
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_labels_fit_their_box_whatever_the_text(s):
-    from common import fit, row_label, text, token_label
+def test_a_label_is_elided_to_its_width_never_shrunk(s, width):
+    from kit.style import SMALL_SIZE
+    from kit.text import text
+    from kit.widgets import label_text
 
-    eps = 1e-6
-    label = token_label(s, width=1.3)
-    assert label.width <= 1.3 + eps and label.height <= 0.4 + eps
-    assert row_label(s, 0.3, width=1.0).width <= 1.0 + eps
-    long = fit(text(s * 3), width=4.0, height=0.5)
-    assert long.width <= 4.0 + eps and long.height <= 0.5 + eps
+    label = label_text(s, SMALL_SIZE, width)
+    assert label.text_info.size == SMALL_SIZE and label.height == pytest.approx(label.text_info.height)  # not scaled
+    whole = text(s, SMALL_SIZE)
+    if whole.width <= width:
+        assert label.text_info.source == s
+    else:  # cut, with a "…", to a prefix of the text
+        shown = label.text_info.source
+        assert shown.endswith("…") and s.startswith(shown[:-1]) and len(shown) <= len(s)
+        assert label.width <= width + 1e-6 or shown == "…"
+
+
+@given(st.lists(st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Nd")), min_size=1, max_size=12),
+                min_size=1, max_size=12), st.floats(2.0, 8.0))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_paragraph_wraps_to_its_width(words, width):
+    from kit.style import BODY_SIZE
+    from kit.widgets import paragraph
+
+    p = paragraph(" ".join(words), BODY_SIZE, width)
+    assert " ".join(line.text_info.source for line in p) == " ".join(words)  # every word, in order
+    for line in p:
+        assert line.width <= width + 1e-6 or " " not in line.text_info.source  # only a lone word may be wider
+        assert line.text_info.size == BODY_SIZE

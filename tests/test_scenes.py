@@ -15,7 +15,8 @@ manim = pytest.importorskip("manim")
 sys.path.insert(0, str(ROOT / "scenes"))
 
 from blockmath import BlockConfig, compute_trace  # noqa: E402
-from common import shown  # noqa: E402
+from blockmath.render import SCENES  # noqa: E402
+from kit.text import shown  # noqa: E402
 
 SENTENCES = {
     "default": {},
@@ -108,6 +109,10 @@ def test_render_clip(tmp_path, scene):
     assert poster.strip() == "256,144"  # the last frame, as a poster for slides and galleries
     stamp = json.loads(clip.with_suffix(".json").read_text())
     assert stamp["config"]["sentence"] == "Short sentences render fast."
+    # the stamp lists the files the render imported: this scene, the kit, the core; no other scene
+    assert f"scenes:{SCENES[scene].file}" in stamp["sources"] and "scenes:kit/base.py" in stamp["sources"]
+    assert "blockmath:core.py" in stamp["sources"] and not any(
+        f"scenes:{other.file}" in stamp["sources"] for other in SCENES.values() if other.name != scene)
     # every beat is also its own clip, for slides that play one step at a time
     sections = sorted((clip.parent / "sections" / scene).glob("*.mp4"))
     assert [p.stem for p in sections] == stamp["sections"] and len(sections) >= 3
@@ -158,7 +163,7 @@ def test_takeaways_scene_shows_the_trace(monkeypatch):
     s = t.sweep
     assert np.allclose(scene.res_bars.values_shown(), r2(s.out[s.index(1.0)]), atol=1e-9)
     # colours only (no numbers) in the small matrices: compare the fill colours with the trace's values
-    from common import value_color
+    from kit.matrices import value_color
     ln_colors = [c.get_fill_color().to_hex() for c in scene.ln_matrix.cells]
     assert ln_colors == [value_color(v, scene.ln_matrix.vmax).to_hex() for v in t.layernorm.out.ravel()]
     out_colors = [c.get_fill_color().to_hex() for c in scene.ffn_outputs.cells]
@@ -332,7 +337,9 @@ def test_slides_have_one_slide_per_beat_with_its_captions_as_notes(full_set):
 
     import pptx
 
-    from blockmath.render import MOVIE_ORDER as SCENES
+    from blockmath.lessons import LESSONS
+
+    SCENES = [lesson.name for lesson in LESSONS]
 
     deck = full_set("slides")
     folder = deck.parent

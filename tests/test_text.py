@@ -26,21 +26,39 @@ SENTENCES = {
 
 @pytest.mark.parametrize("name", SENTENCES)
 def test_every_token_chip_is_drawn_in_order(name):
-    from common import SAFE_W, sentence_strip
+    from kit.style import frame
+    from kit.widgets import sentence_strip
 
     trace = compute_trace(BlockConfig(sentence=SENTENCES[name]))
     chips, _box = sentence_strip(trace)
     assert len(chips) == len(trace.tokens)
     for tok, chip in zip(trace.tokens, chips):
         assert chip.family_members_with_points() and chip.width > 0.01, f"token {tok!r} drew nothing"
-    for a, b in zip(chips, chips[1:]):
-        assert a.get_right()[0] < b.get_left()[0], "chips overlap"
-    assert chips.width <= SAFE_W + 1e-6
+    for a, b in zip(chips, chips[1:]):  # left to right on a line, or the next chip starts a lower line
+        assert a.get_right()[0] < b.get_left()[0] or b.get_top()[1] < a.get_bottom()[1], "chips overlap"
+    assert chips.width <= frame().safe_width + 1e-6
+
+
+def test_the_sentence_strip_sits_on_baselines_and_wraps_instead_of_shrinking():
+    from kit.style import SMALL_SIZE
+    from kit.widgets import baseline_of, sentence_strip
+
+    trace = compute_trace(BlockConfig(sentence="Quickly, eight dogs jumped."))
+    chips, _ = sentence_strip(trace)
+    base = [baseline_of(c) for c in chips]
+    assert max(base) - min(base) < 1e-9  # "Quickly" (descender), "," and "." share one baseline
+    period = chips[-1]
+    assert period.text_info.source == "." and abs(period.get_bottom()[1] - base[-1]) < 0.02  # "." sits on it
+    long = compute_trace(BlockConfig(sentence=" ".join(["Extraordinarily"] * 16)))
+    chips, _ = sentence_strip(long, width=6.0)
+    assert all(c.text_info.size == SMALL_SIZE and c.height == pytest.approx(c.text_info.height) for c in chips)
+    lines = sorted({round(baseline_of(c), 6) for c in chips})
+    assert len(lines) >= 3 and chips.width <= 6.0 + 1e-6  # wrapped onto lines, one scale for every chip
 
 
 @pytest.mark.parametrize("word", ["שלום", "مرحبا"])
 def test_a_right_to_left_word_alone_is_drawn(word):
-    from common import text
+    from kit.text import text
 
     t = text(word)
     assert len(t.points) > 20 and t.width > 0.5
@@ -54,8 +72,8 @@ def test_a_font_draws_emoji_as_outlines():
 
 def test_glyph_cache_gives_the_same_outlines_in_a_new_process(tmp_path):
     """A render reads titles and captions from the shared glyph cache: exactly what Pango draws, never stale junk."""
-    code = ("import sys, numpy as np; sys.path.insert(0, {scenes!r}); import common; "
-            "g = common.outlines('Δ: cached “caption” ﬁ', common.FONT, 26); "
+    code = ("import sys, numpy as np; sys.path.insert(0, {scenes!r}); from kit import text, style; "
+            "g = text.outlines('Δ: cached “caption” ﬁ', style.FONT, 26); "
             "np.save(sys.argv[1], np.concatenate(g))")
     env = {**os.environ, "BLOCKMATH_GLYPH_CACHE": str(tmp_path / "glyphs")}
     runs = []
@@ -75,7 +93,8 @@ def test_glyph_cache_gives_the_same_outlines_in_a_new_process(tmp_path):
 
 
 def test_text_draws_what_manims_text_draws():
-    from common import FONT, text
+    from kit.style import FONT
+    from kit.text import text
     from manim import Text
 
     s = "Residual: h′ = h + λ · Δ"

@@ -15,34 +15,20 @@ import subprocess
 import sys
 import unicodedata
 import uuid
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from .config import QUALITIES, BlockConfig
+from .lessons import BY_NAME, CARDS, LESSONS, Lesson
 from .tokenize import InputError
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository: scenes/ and manim.cfg live here
 SCENES_DIR = ROOT / "scenes"
+MANIM_CFG = ROOT / "manim.cfg"
 
 
-@dataclass(frozen=True)
-class SceneSpec:
-    name: str  # CLI / make name
-    file: str  # file under scenes/
-    cls: str  # Scene subclass
-
-
-SCENES = {s.name: s for s in (
-    SceneSpec("residual", "residual.py", "ResidualScene"),
-    SceneSpec("layernorm", "layernorm.py", "LayerNormScene"),
-    SceneSpec("ffn", "ffn.py", "FFNScene"),
-    SceneSpec("attention", "attention.py", "AttentionScene"),
-    SceneSpec("block", "block.py", "BlockScene"),
-    SceneSpec("norm-placement", "norm_placement.py", "NormPlacementScene"),
-    SceneSpec("depth", "depth.py", "DepthScene"),
-    SceneSpec("takeaways", "takeaways.py", "TakeawaysScene"),
-)}
+SceneSpec = Lesson  # what a render takes: a lesson (or the title cards)
+SCENES = BY_NAME
 
 
 def scene_specs(names: list[str]) -> list[SceneSpec]:
@@ -107,18 +93,28 @@ def clip_path(media: Path, cfg: BlockConfig, spec: SceneSpec, quality: str, reso
     return media / "clips" / config_id(cfg) / quality_dir(quality, resolution) / f"{spec.name}.mp4"
 
 
-CLIP_MODULES = ("__init__.py", "config.py", "tokenize.py", "core.py", "depth.py", "trace.py", "render.py")  # not cli, bench, gallery
+def file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
 
 
-def sources_digest(spec: SceneSpec) -> str:
-    """Hash of the code that decides what a clip shows: the core, the shared scene kit, this scene, manim's version."""
+def source_roots() -> dict[str, Path]:
+    """The folders whose files a render may import: the scenes (with their kit) and this package."""
+    return {"scenes": SCENES_DIR, "blockmath": Path(__file__).resolve().parent}
+
+
+def sources_digest(files: list[str]) -> str:
+    """Hash of the code a clip was made from: the files its render imported (as recorded by blockmath.manim_run,
+    "root:relative/path"), the manim config and manim's version. No hand-kept list: a module a scene starts to
+    import is recorded on the next render, and editing any recorded file makes the clip out of date."""
+    roots = source_roots()
     h = hashlib.sha256()
-    package = Path(__file__).parent
-    files = [*(package / name for name in CLIP_MODULES), SCENES_DIR / "common.py", SCENES_DIR / spec.file,
-             ROOT / "manim.cfg"]
-    for path in files:
-        h.update(path.name.encode())
-        h.update(path.read_bytes() if path.is_file() else b"")
+    for name in sorted(set(files)):
+        root, _, rel = name.partition(":")
+        h.update(f"{name}\0{file_digest(roots[root] / rel) if root in roots else 'missing'}\0".encode())
+    h.update(file_digest(MANIM_CFG).encode())
     try:
         h.update(metadata.version("manim").encode())
     except metadata.PackageNotFoundError:
@@ -229,17 +225,29 @@ def _up_to_date(out: Path, digest: str, stamp: Path | None = None) -> bool:
         return False
 
 
+def _clip_up_to_date(out: Path, digest_for, stamp: Path | None = None) -> bool:
+    """True when out exists and its stamp records the inputs digest_for(sources) gives for the sources it lists."""
+    stamp = stamp or out.with_suffix(".json")
+    try:
+        sources = json.loads(stamp.read_text()).get("sources")
+    except (ValueError, OSError):
+        return False
+    return isinstance(sources, list) and _up_to_date(out, digest_for(sources), stamp)
+
+
 def _run_manim(cfg: BlockConfig, spec: SceneSpec, quality: str, resolution, work: Path, media: Path,
-               transparent_format: str | None = None) -> Path:
-    """Render spec in its own work folder (own partial-movie files, so parallel renders never collide)."""
+               transparent_format: str | None = None) -> tuple[Path, list[str]]:
+    """Render spec in its own work folder (own partial-movie files, so parallel renders never collide).
+    Returns the video and the project files the render imported (for the clip's stamp)."""
     variant = ["--save_sections"] if transparent_format is None else ["-t", "--format", transparent_format]
-    cmd = [sys.executable, "-m", "manim", "render", "--config_file", str(ROOT / "manim.cfg"),
+    cmd = [sys.executable, "-m", "blockmath.manim_run", "render", "--config_file", str(MANIM_CFG),
            "-q", quality, "--media_dir", str(work), "-o", spec.name, *variant, "--progress_bar", "none",
            "-v", "WARNING", str(SCENES_DIR / spec.file), spec.cls]
     if resolution:
         cmd[cmd.index("-q"):cmd.index("-q")] = ["-r", f"{resolution[0]},{resolution[1]}"]
     with open(work / "manim.log", "wb") as logf:
-        env = {**os.environ, **config_env(cfg), "BLOCKMATH_GLYPH_CACHE": str((media / ".cache" / "glyphs").resolve())}
+        env = {**os.environ, **config_env(cfg), "BLOCKMATH_GLYPH_CACHE": str((media / ".cache" / "glyphs").resolve()),
+               "BLOCKMATH_IMPORTS_OUT": str(work / "imports.json")}
         proc = subprocess.run(cmd, stdout=logf, stderr=subprocess.STDOUT, env=env, cwd=work)
     if proc.returncode != 0:
         logs = media / "logs"
@@ -249,7 +257,11 @@ def _run_manim(cfg: BlockConfig, spec: SceneSpec, quality: str, resolution, work
     produced = sorted(work.glob(f"videos/**/{spec.name}.{transparent_format or 'mp4'}"))
     if not produced:
         raise RenderError(f"rendering {spec.name} produced no video")
-    return produced[0]
+    try:
+        imported = json.loads((work / "imports.json").read_text())
+    except (OSError, ValueError):
+        raise RenderError(f"rendering {spec.name} did not record what it imported") from None
+    return produced[0], imported
 
 
 class _Work:
@@ -294,14 +306,17 @@ def render_scene(cfg: BlockConfig, spec: SceneSpec, quality: str, media: Path, r
                  force: bool = False, log=print) -> Path:
     """Render one scene to its clip path (plus poster and per-beat sections), unless it is up to date."""
     out = clip_path(media, cfg, spec, quality, resolution)
-    digest = inputs_digest(cfg, spec, quality, resolution, sources_digest(spec))
-    if not force and _up_to_date(out, digest):
+
+    def digest(sources: list[str]) -> str:
+        return inputs_digest(cfg, spec, quality, resolution, sources_digest(sources))
+
+    if not force and _clip_up_to_date(out, digest):
         log(f"up to date: {out}")
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     log(f"rendering {spec.name} ({quality_dir(quality, resolution)}) -> {out}")
     with _Work(media, spec.name) as work:
-        produced = _run_manim(cfg, spec, quality, resolution, work, media)
+        produced, sources = _run_manim(cfg, spec, quality, resolution, work, media)
         clip, poster, sections = work / "clip.mp4", work / "poster.png", work / "sections"
         sections.mkdir()
         index = json.loads(next(produced.parent.glob("sections/*.json")).read_text())
@@ -316,7 +331,8 @@ def render_scene(cfg: BlockConfig, spec: SceneSpec, quality: str, media: Path, r
             files |= {".srt": srt, ".vtt": work / "captions.vtt"}
         files[".mp4"] = clip  # last: the clip appears once everything beside it is in place
         _publish(out, files, sections,
-                 {"inputs": digest, "config": cfg.as_dict(), "scene": spec.cls, "quality": quality,
+                 {"inputs": digest(sources), "sources": sources, "config": cfg.as_dict(), "scene": spec.cls,
+                  "quality": quality,
                   "resolution": resolution, "sections": [f"{i:02d}-{sec['name']}" for i, sec in enumerate(index)]})
     return out
 
@@ -360,32 +376,34 @@ def render_transparent(cfg: BlockConfig, spec: SceneSpec, quality: str, fmt: str
     """The scene on a transparent background, to lay over a slide: webm (VP9 + alpha) or mov (ProRes 4444)."""
     out = clip_path(media, cfg, spec, quality, resolution).with_name(f"{spec.name}-transparent.{fmt}")
     stamp = out.with_name(f"{spec.name}-transparent-{fmt}.json")
-    digest = inputs_digest(cfg, spec, quality, resolution, sources_digest(spec) + fmt + "prores_ks-4444")
-    if not force and _up_to_date(out, digest, stamp):
+
+    def digest(sources: list[str]) -> str:
+        return inputs_digest(cfg, spec, quality, resolution, sources_digest(sources) + fmt + "prores_ks-4444")
+
+    if not force and _clip_up_to_date(out, digest, stamp):
         log(f"up to date: {out}")
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     log(f"rendering {spec.name} on a transparent background -> {out}")
     with _Work(media, f"{spec.name}-transparent") as work:
-        produced = _run_manim(cfg, spec, quality, resolution, work, media, transparent_format=fmt)
+        produced, sources = _run_manim(cfg, spec, quality, resolution, work, media, transparent_format=fmt)
         if fmt == "mov":  # manim writes QuickTime RLE; ProRes 4444 is what Keynote and PowerPoint expect for overlays
             prores = work / "prores.mov"
             _ffmpeg("-i", str(produced), "-c:v", "prores_ks", "-profile:v", "4444", "-pix_fmt", "yuva444p10le",
                     "-alpha_bits", "16", "-vendor", "apl0", str(prores))
             produced = prores
-        _publish(out, {out.suffix: produced}, None, {"inputs": digest, "config": cfg.as_dict(), "format": fmt}, stamp)
+        _publish(out, {out.suffix: produced}, None,
+                 {"inputs": digest(sources), "sources": sources, "config": cfg.as_dict(), "format": fmt}, stamp)
     return out
 
 
-CARDS = SceneSpec("cards", "cards.py", "TitleCards")  # title cards between the clips of the movie
-MOVIE_ORDER = ("residual", "layernorm", "ffn", "attention", "block", "norm-placement", "depth", "takeaways")
 
 
 def teaching_set(cfg: BlockConfig, quality: str, media: Path, resolution=None, force: bool = False,
                  log=print) -> tuple[list[tuple[SceneSpec, Path, list[Path]]], str]:
     """Every scene in teaching order, rendered if needed, as (spec, clip, its title-card sections); and a digest
     of all their inputs (what the movie and the slide deck are made from)."""
-    specs = [SCENES[n] for n in MOVIE_ORDER if n in SCENES]
+    specs = list(LESSONS)
     clips = [render_scene(cfg, spec, quality, media, resolution, force, log) for spec in specs]
     cards = render_scene(cfg, CARDS, quality, media, resolution, force, log)
     scenes = [(spec, clip, sorted(cards.parent.glob(f"sections/cards/*-{spec.name}.mp4")))
