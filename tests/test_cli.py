@@ -73,6 +73,26 @@ def test_config_env_round_trip():
     assert build_config({}, environ=config_env(cfg)) == cfg
 
 
+def test_limits_never_come_from_the_environment():
+    env = {"BLOCKMATH_MAX_TOKENS": "1000", "BLOCKMATH_DEPTH": "3"}
+    cfg = build_config({}, environ=env)
+    assert cfg.max_tokens == 16 and cfg.depth == 48  # the documented limits, whatever the environment says
+    user = {"BLOCKMATH_D_MODEL": "12", "BLOCKMATH_D_FF": "24", "BLOCKMATH_N_HEADS": "3", "BLOCKMATH_NORM": "post",
+            "BLOCKMATH_LAMBDAS": "0 3", "BLOCKMATH_SEED": "4", "BLOCKMATH_TOKEN": "1", "BLOCKMATH_SENTENCE": "a b"}
+    cfg = build_config({}, environ={**env, **user})  # while every user setting still does
+    assert (cfg.d_model, cfg.d_ff, cfg.n_heads, cfg.norm, cfg.lambdas) == (12, 24, 3, "post", (0.0, 3.0))
+    assert (cfg.seed, cfg.token, cfg.sentence, cfg.max_tokens, cfg.depth) == (4, "1", "a b", 16, 48)
+    with pytest.raises(ValueError, match="not user settings: max_tokens"):
+        build_config({"max_tokens": "1000"}, environ={})
+
+
+def test_the_token_limit_holds_whatever_the_environment_says():
+    long = " ".join(f"w{i}" for i in range(40))
+    r = run_cli("trace", "--sentence", long, env={"BLOCKMATH_MAX_TOKENS": "1000", "BLOCKMATH_DEPTH": "1"})
+    assert r.returncode == 2
+    assert r.stderr.decode() == "blockmath: error: the sentence has 40 tokens; the maximum is 16\n"
+
+
 def test_paths_are_safe_and_distinct(tmp_path):
     a = BlockConfig(sentence="../../etc/passwd it")
     b = BlockConfig(sentence="/etc/passwd it")
