@@ -27,7 +27,9 @@ def run_cli(*args, input=None, env=None, cwd=None):
         (["render", "--sentence", "  \t\n "], "no words"),
         (["render", "--sentence", "?!..."], "no words"),
         (["render", "--sentence", " ".join(["word"] * 17)], "maximum is 16"),
-        (["render", "--sentence", "x" * 30], "longer than"),
+        (["render", "--sentence", "I 👍" + "\ufe0f" * 30], "longer than"),  # a symbol is never split
+        (["render", "--sentence", " ".join(["abcdefghijklmnopqrstuvwxyz"] * 9)], "the sentence has 18 tokens"),
+        (["render", "--sentence", "\u202e\u2066\u200b \u200f"], "no words"),
         (["render", "bogus"], "unknown scene 'bogus'"),
         (["render", "-q", "z"], "quality must be one of"),
         (["render", "--seed", "twelve"], "seed must be an integer"),
