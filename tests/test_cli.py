@@ -114,23 +114,27 @@ def test_parse_resolution():
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make not installed")
-def test_make_passes_hostile_sentences_as_data():
+def test_make_passes_hostile_sentences_as_data(tmp_path):
     stamp = Path(sys.prefix) / ".installed"
     if not stamp.exists():
         pytest.skip("not running inside the make-built venv")
-    marker = ROOT / "bm_pwned"  # short relative name: the hostile sentence must stay under 16 tokens
+    # make runs in an empty folder whose pyproject.toml and system-deps.sh are newer than the venv's stamp: plain
+    # `make trace` would start setup there (apt, pip). `-o <stamp>` tells make never to remake the stamp, and the
+    # stand-in setup script would say so if it ever ran.
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "scripts" / "system-deps.sh").write_text("touch setup_ran; exit 1\n")
+    make = ["make", "-s", "-f", str(ROOT / "Makefile"), "-o", str(stamp), "trace", f"VENV={sys.prefix}"]
     hostile = "$(shell touch bm_pwned) `touch bm_pwned` it"
     env = {k: v for k, v in os.environ.items() if not k.startswith("BLOCKMATH_")}
-    r = subprocess.run(["make", "-s", "trace", f"VENV={sys.prefix}", f"SENTENCE={hostile}", "TOKEN=$(touch bm_pwned)"],
-                       cwd=ROOT, capture_output=True, env=env, timeout=60)
-    assert not marker.exists()
+    r = subprocess.run([*make, f"SENTENCE={hostile}", "TOKEN=$(touch bm_pwned)"], cwd=tmp_path, capture_output=True,
+                       env=env, timeout=60)
     assert r.returncode != 0 and b"not in the sentence" in r.stderr  # the TOKEN arrived literally
-    r = subprocess.run(["make", "-s", "trace", f"VENV={sys.prefix}", f"SENTENCE={hostile}"], cwd=ROOT,
-                       capture_output=True, env=env, timeout=60)
+    r = subprocess.run([*make, f"SENTENCE={hostile}"], cwd=tmp_path, capture_output=True, env=env, timeout=60)
     import json
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["tokens"][:3] == ["$", "(", "shell"]
-    assert not marker.exists()
+    assert not (tmp_path / "bm_pwned").exists() and not (tmp_path / "setup_ran").exists()
 
 
 def test_a_clip_depends_on_its_own_scene_the_kit_and_the_core_only(tmp_path, monkeypatch):
