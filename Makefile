@@ -41,6 +41,8 @@ export BLOCKMATH_SENTENCE_FILE := $(SENTENCE_FILE)
 
 VPY   := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# reveal.js, vendored into the venv for the offline deck (version and hash pinned in src/blockmath/revealjs.py)
+REVEAL := $(VENV)/.revealjs
 BM    := $(VPY) -m blockmath
 
 SCENES := $(shell $(PYTHON) src/blockmath/lessons.py)  # the lessons, from their one registry
@@ -50,13 +52,17 @@ SCENES := $(shell $(PYTHON) src/blockmath/lessons.py)  # the lessons, from their
 help:  ## list the targets
 	@grep -E '^[$$()A-Za-z -]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/; s/^[$$](SCENES)/$(SCENES)/'
 
-setup: $(STAMP)  ## install system packages (apt) and the venv
+setup: $(STAMP) $(REVEAL)  ## install system packages (apt), the venv and reveal.js (for the deck)
 
 $(STAMP): pyproject.toml scripts/system-deps.sh
 	PYTHON=$(PYTHON) bash scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip
 	$(VPY) -m pip install --quiet -e '.[render,test]'
+	touch $@
+
+$(REVEAL): $(STAMP) src/blockmath/revealjs.py
+	$(VPY) -m blockmath.revealjs
 	touch $@
 
 videos: $(STAMP)  ## render every scene (QUALITY, SENTENCE, TOKEN, SEED, ...)
@@ -71,7 +77,7 @@ movie: $(STAMP)  ## every scene in teaching order with title cards, as one movie
 gallery: $(STAMP)  ## every scene plus GIF previews, index.html and manifest.json
 	$(BM) gallery
 
-slides: $(STAMP)  ## a deck with one slide per beat (manim-slides): deck.html (reveal.js) and deck.pptx
+slides: $(STAMP) $(REVEAL)  ## a deck with one slide per beat (manim-slides): deck.html (reveal.js) and deck.pptx
 	$(BM) slides
 
 preview: override BLOCKMATH_QUALITY := l
@@ -87,7 +93,7 @@ audit: $(STAMP)  ## dry-run every lesson over sentences, widths, frames and norm
 bench: $(STAMP)  ## measure rendering cost (BENCH_ARGS=--quick for a short run); writes bench.json
 	$(VPY) -m blockmath.bench $(BENCH_ARGS)
 
-$(VENV)/.test-deps: $(STAMP)
+$(VENV)/.test-deps: $(STAMP) $(REVEAL)
 	PYTHON=$(PYTHON) bash scripts/system-deps.sh test
 	touch $@
 

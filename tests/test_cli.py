@@ -28,7 +28,9 @@ def run_cli(*args, input=None, env=None, cwd=None):
         (["render", "--sentence", "  \t\n "], "no words"),
         (["render", "--sentence", "?!..."], "no words"),
         (["render", "--sentence", " ".join(["word"] * 17)], "maximum is 16"),
-        (["render", "--sentence", "x" * 30], "longer than"),
+        (["render", "--sentence", "I 👍" + "\ufe0f" * 30], "longer than"),  # a symbol is never split
+        (["render", "--sentence", " ".join(["abcdefghijklmnopqrstuvwxyz"] * 9)], "the sentence has 18 tokens"),
+        (["render", "--sentence", "\u202e\u2066\u200b \u200f"], "no words"),
         (["render", "bogus"], "unknown scene 'bogus'"),
         (["render", "-q", "z"], "quality must be one of"),
         (["render", "--seed", "twelve"], "seed must be an integer"),
@@ -74,6 +76,26 @@ def test_config_env_round_trip():
     assert build_config({}, environ=config_env(cfg)) == cfg
 
 
+def test_limits_never_come_from_the_environment():
+    env = {"BLOCKMATH_MAX_TOKENS": "1000", "BLOCKMATH_DEPTH": "3"}
+    cfg = build_config({}, environ=env)
+    assert cfg.max_tokens == 16 and cfg.depth == 48  # the documented limits, whatever the environment says
+    user = {"BLOCKMATH_D_MODEL": "12", "BLOCKMATH_D_FF": "24", "BLOCKMATH_N_HEADS": "3", "BLOCKMATH_NORM": "post",
+            "BLOCKMATH_LAMBDAS": "0 3", "BLOCKMATH_SEED": "4", "BLOCKMATH_TOKEN": "1", "BLOCKMATH_SENTENCE": "a b"}
+    cfg = build_config({}, environ={**env, **user})  # while every user setting still does
+    assert (cfg.d_model, cfg.d_ff, cfg.n_heads, cfg.norm, cfg.lambdas) == (12, 24, 3, "post", (0.0, 3.0))
+    assert (cfg.seed, cfg.token, cfg.sentence, cfg.max_tokens, cfg.depth) == (4, "1", "a b", 16, 48)
+    with pytest.raises(ValueError, match="not user settings: max_tokens"):
+        build_config({"max_tokens": "1000"}, environ={})
+
+
+def test_the_token_limit_holds_whatever_the_environment_says():
+    long = " ".join(f"w{i}" for i in range(40))
+    r = run_cli("trace", "--sentence", long, env={"BLOCKMATH_MAX_TOKENS": "1000", "BLOCKMATH_DEPTH": "1"})
+    assert r.returncode == 2
+    assert r.stderr.decode() == "blockmath: error: the sentence has 40 tokens; the maximum is 16\n"
+
+
 def test_paths_are_safe_and_distinct(tmp_path):
     a = BlockConfig(sentence="../../etc/passwd it")
     b = BlockConfig(sentence="/etc/passwd it")
@@ -93,23 +115,27 @@ def test_parse_resolution():
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make not installed")
-def test_make_passes_hostile_sentences_as_data():
+def test_make_passes_hostile_sentences_as_data(tmp_path):
     stamp = Path(sys.prefix) / ".installed"
     if not stamp.exists():
         pytest.skip("not running inside the make-built venv")
-    marker = ROOT / "bm_pwned"  # short relative name: the hostile sentence must stay under 16 tokens
+    # make runs in an empty folder whose pyproject.toml and system-deps.sh are newer than the venv's stamp: plain
+    # `make trace` would start setup there (apt, pip). `-o <stamp>` tells make never to remake the stamp, and the
+    # stand-in setup script would say so if it ever ran.
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "scripts" / "system-deps.sh").write_text("touch setup_ran; exit 1\n")
+    make = ["make", "-s", "-f", str(ROOT / "Makefile"), "-o", str(stamp), "trace", f"VENV={sys.prefix}"]
     hostile = "$(shell touch bm_pwned) `touch bm_pwned` it"
     env = {k: v for k, v in os.environ.items() if not k.startswith("BLOCKMATH_")}
-    r = subprocess.run(["make", "-s", "trace", f"VENV={sys.prefix}", f"SENTENCE={hostile}", "TOKEN=$(touch bm_pwned)"],
-                       cwd=ROOT, capture_output=True, env=env, timeout=60)
-    assert not marker.exists()
+    r = subprocess.run([*make, f"SENTENCE={hostile}", "TOKEN=$(touch bm_pwned)"], cwd=tmp_path, capture_output=True,
+                       env=env, timeout=60)
     assert r.returncode != 0 and b"not in the sentence" in r.stderr  # the TOKEN arrived literally
-    r = subprocess.run(["make", "-s", "trace", f"VENV={sys.prefix}", f"SENTENCE={hostile}"], cwd=ROOT,
-                       capture_output=True, env=env, timeout=60)
+    r = subprocess.run([*make, f"SENTENCE={hostile}"], cwd=tmp_path, capture_output=True, env=env, timeout=60)
     import json
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["tokens"][:3] == ["$", "(", "shell"]
-    assert not marker.exists()
+    assert not (tmp_path / "bm_pwned").exists() and not (tmp_path / "setup_ran").exists()
 
 
 def test_a_clip_depends_on_the_files_its_render_imported(tmp_path, monkeypatch):

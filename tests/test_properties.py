@@ -14,11 +14,24 @@ from blockmath import BlockConfig, InputError, compute_trace, tokenize
 from blockmath.render import config_env, config_id, slug
 
 ROOT = Path(__file__).resolve().parents[1]
-sentences = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80)
+# Bidirectional controls and invisible formatting characters (Unicode charts), and the two joiners.
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+INVISIBLE = BIDI + "\u200b\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"
+JOINERS = "\u200c\u200d"
+# arbitrary text, and text rich in invisible characters, joiners, emoji, signs and digits
+sentences = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80) | st.text(
+    alphabet=st.sampled_from(INVISIBLE + JOINERS + "ab של 👩💻❤\ufe0f -+.,e19"), max_size=60)
+words = st.text(st.characters(whitelist_categories=("Lu", "Ll", "Lo")), min_size=1, max_size=110).filter(
+    lambda w: unicodedata.normalize("NFC", w) == w)  # NFC would change the text itself (丽 -> 丽)
+
+
+def _whole(tokens):
+    """The tokens with every split word joined back (a "##" piece continues the token before it)."""
+    return "".join(t[2:] if t.startswith("##") and len(t) > 2 else t for t in tokens)
 
 
 @given(sentences)
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 def test_tokenize_returns_tokens_or_a_clear_error(s):
     try:
         tokens = tokenize(s)
@@ -27,9 +40,39 @@ def test_tokenize_returns_tokens_or_a_clear_error(s):
         return
     assert 1 <= len(tokens) <= 16
     assert all(t and not any(c.isspace() for c in t) for t in tokens)
-    # nothing is lost or invented: the tokens are the sentence without whitespace and control characters
-    kept = "".join(c for c in unicodedata.normalize("NFC", s) if not c.isspace() and unicodedata.category(c) != "Cc")
-    assert "".join(tokens) == kept
+    assert all(len(t) <= 24 for t in tokens)
+    assert not any(c in INVISIBLE for t in tokens for c in t)  # no bidi control or invisible character is drawn
+    assert not any(t[0] in JOINERS or t[-1] in JOINERS for t in tokens)  # a joiner only ever joins
+    # nothing else is lost or invented: the tokens are the sentence without whitespace, control and invisible
+    # characters (and joiners that joined nothing), split words joined back
+    kept = "".join(c for c in unicodedata.normalize("NFC", s)
+                   if not c.isspace() and unicodedata.category(c) != "Cc" and c not in INVISIBLE)
+    assert _whole(tokens).replace("\u200c", "").replace("\u200d", "") == kept.replace("\u200c", "").replace("\u200d", "")
+
+
+@given(st.lists(words, min_size=1, max_size=3))
+@settings(max_examples=300, deadline=None)
+def test_long_words_split_into_even_pieces_that_join_back(ws):
+    tokens = tokenize(" ".join(ws))
+    assert _whole(tokens) == "".join(ws)
+    assert all(len(t) <= 24 for t in tokens)
+    i = 0
+    for w in ws:  # each word: one token if it fits, else the fewest pieces of 22 letters (+ "##"), about equal
+        n = 1 if len(w) <= 24 else -(-len(w) // 22)
+        group, i = tokens[i:i + n], i + n
+        assert group[0] and not group[0].startswith("##") and all(p.startswith("##") for p in group[1:])
+        sizes = [len(group[0])] + [len(p) - 2 for p in group[1:]]
+        assert sum(sizes) == len(w) and max(sizes) - min(sizes) <= 1
+    assert i == len(tokens)
+
+
+@given(st.one_of(st.floats(allow_nan=False, allow_infinity=False).map(repr),
+                 st.integers(-10**12, 10**12).map(lambda v: f"{v:,}"),
+                 st.integers(-10**6, 10**6).map(str)))
+@settings(max_examples=300, deadline=None)
+def test_a_number_is_one_token(number):
+    assert tokenize(f"x = {number}.") == ["x", "=", number, "."]
+    assert tokenize(f"({number})") == ["(", number, ")"]
 
 
 @given(sentences)

@@ -21,6 +21,7 @@ SENTENCES = {
     "emoji": "I love 🍕 and 🚀 today",
     "cjk": "猫は 暖かい パソコンで 寝る",
     "accents": "Cafe\u0301 naïve résumé",
+    "split": "Der Donaudampfschifffahrtsgesellschaftskapitän lacht",  # a "##" piece is a chip of its own
 }
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import QUALITIES, build_config
+from .config import QUALITIES, USER_SETTINGS, build_config
 from .render import (
     SCENES,
     RenderError,
@@ -26,8 +26,6 @@ from .render import (
 )
 from .tokenize import InputError
 from .trace import compute_trace
-
-CONFIG_OPTIONS = ("sentence", "token", "seed", "d_model", "d_ff", "n_heads", "lambdas", "norm")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,7 +62,7 @@ def _add_config_options(p: argparse.ArgumentParser) -> None:
 
 
 def _config(args):
-    values = {k: getattr(args, k) for k in CONFIG_OPTIONS if getattr(args, k, None) is not None}
+    values = {k: getattr(args, k) for k in USER_SETTINGS if getattr(args, k, None) is not None}
     if getattr(args, "sentence_file", None):
         values["sentence"] = read_sentence_file(args.sentence_file)
     return build_config(values)

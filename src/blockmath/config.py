@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Mapping
 
 from .tokenize import MAX_TOKENS, InputError
@@ -13,6 +13,9 @@ DEFAULT_SENTENCE = "The animal didn't cross the street because it was tired."
 DEFAULT_TOKEN = ""  # automatic: "it" if the sentence has it, else its last word
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
 ENV_PREFIX = "BLOCKMATH_"  # environment variables read by build_config: BLOCKMATH_SENTENCE, ...
+# What a user may set (CLI options, or BLOCKMATH_* variables). The limits (max_tokens, depth) are not settings:
+# they come from the code only, so BLOCKMATH_MAX_TOKENS=1000 cannot let a 40-token sentence through.
+USER_SETTINGS = ("sentence", "token", "seed", "d_model", "d_ff", "n_heads", "lambdas", "norm")
 
 
 @dataclass(frozen=True)
@@ -77,13 +80,16 @@ def build_config(values: Mapping[str, str] | None = None, environ: Mapping[str, 
     """Build the config from CLI values, falling back to BLOCKMATH_* environment variables, then defaults."""
     environ = os.environ if environ is None else environ
     values = values or {}
+    unknown = sorted(set(values) - set(USER_SETTINGS))
+    if unknown:
+        raise ValueError(f"not user settings: {', '.join(unknown)}")  # a caller's mistake, not the user's
     kwargs = {}
-    for f in fields(BlockConfig):
-        text = values.get(f.name)
+    for name in USER_SETTINGS:
+        text = values.get(name)
         if text is None:
-            text = environ.get(ENV_PREFIX + f.name.upper())
-        if text is None or (text == "" and f.name != "sentence"):
+            text = environ.get(ENV_PREFIX + name.upper())
+        if text is None or (text == "" and name != "sentence"):
             continue
-        parse = _PARSERS.get(f.name, lambda t, n=f.name: _parse_int(n, t))
-        kwargs[f.name] = parse(text)
+        parse = _PARSERS.get(name, lambda t, n=name: _parse_int(n, t))
+        kwargs[name] = parse(text)
     return BlockConfig(**kwargs)

@@ -1,8 +1,9 @@
 """A slide deck of every scene with manim-slides: one slide per section (beat), each scene after its title card.
 
 The slides reuse the clips' per-beat section files, so nothing is rendered twice. manim-slides turns them into a
-reveal.js page (deck.html with deck_assets/) and a PowerPoint file (deck.pptx), both made offline. Each slide's
-speaker notes are the captions shown during that beat.
+reveal.js page (deck.html with deck_assets/) and a PowerPoint file (deck.pptx), both made offline. The page loads
+reveal.js from deck_assets/reveal.js/ (copied from the venv's vendored copy, see revealjs.py), never from a CDN, so it
+is shown without a network. Each slide's speaker notes are the captions shown during that beat.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ import re
 from importlib import metadata
 from pathlib import Path
 
+from . import revealjs
 from .config import BlockConfig
 from .gallery import probe
 from .render import RenderError, _up_to_date, _Work, replace_dir, teaching_set
 
 BG = "#11151c"  # the scenes' background (scenes/common.py), around the video on a slide
+ASSETS = "deck_assets"  # the deck's folder of videos, next to deck.html
+REVEAL = f"{ASSETS}/reveal.js"  # where the page loads reveal.js from (manim-slides' cdn_url), relative to deck.html
 
 
 def _seconds(stamp: str) -> float:
@@ -61,11 +65,12 @@ def build_deck(cfg: BlockConfig, quality: str, media: Path, resolution=None, for
         from manim_slides.convert import PowerPoint, RevealJS
     except ImportError:
         raise RenderError("manim-slides is not installed here; run `make setup` (or pip install -e '.[render]')")
+    revealjs.require()  # before any rendering: the page cannot be made without it
     parts, clips_digest = teaching_set(cfg, quality, media, resolution, force, log)
     folder = parts[0][1].parent / "slides"
     out = folder / "deck.html"
-    digest = hashlib.sha256((clips_digest + metadata.version("manim-slides") + Path(__file__).read_text())
-                            .encode()).hexdigest()
+    digest = hashlib.sha256((clips_digest + metadata.version("manim-slides") + revealjs.INTEGRITY
+                             + Path(__file__).read_text()).encode()).hexdigest()
     if not force and _up_to_date(out, digest, folder / "deck.json"):
         log(f"up to date: {out}")
         return out
@@ -85,7 +90,9 @@ def build_deck(cfg: BlockConfig, quality: str, media: Path, resolution=None, for
         html_decks = decks(html.escape)
         try:
             RevealJS(presentation_configs=html_decks, title=html.escape(f"blockmath: {cfg.sentence}"), width=width,
-                     height=height, background_color=BG).convert_to(built / "deck.html")
+                     height=height, background_color=BG, assets_dir=ASSETS, reveal_version=revealjs.VERSION,
+                     cdn_url=REVEAL).convert_to(built / "deck.html")
+            revealjs.copy_used((built / "deck.html").read_text(encoding="utf-8"), f"{REVEAL}/", built / REVEAL)
             PowerPoint(presentation_configs=decks(str), width=width, height=height).convert_to(built / "deck.pptx")
         except (OSError, ValueError) as e:
             raise RenderError(f"manim-slides could not build the deck: {e}") from e

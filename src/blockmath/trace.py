@@ -10,28 +10,41 @@ import numpy as np
 from .config import BlockConfig
 from .core import Array, BlockParams, BlockTrace, block, embed, init_params, residual
 from .depth import DepthCurve, depth_analysis
-from .tokenize import InputError, tokenize
+from .tokenize import CONTINUATION, InputError, is_continuation, is_word, tokenize
 
 SWEEP_STEP = 0.01  # λ resolution of the residual sweep (the slider moves in these steps)
 NEAR_ZERO = 0.01  # branch output scale for "layers start near zero" in the depth analysis
 
 
+def whole_words(tokens: list[str]) -> list[tuple[int, str]]:
+    """(index of its first token, the whole word) for every token that does not continue a split word."""
+    words: list[tuple[int, str]] = []
+    for i, t in enumerate(tokens):
+        if is_continuation(t) and words:
+            words[-1] = (words[-1][0], words[-1][1] + t[len(CONTINUATION):])
+        else:
+            words.append((i, t))
+    return words
+
+
 def resolve_token(tokens: list[str], spec: str) -> int:
     """Index of the tracked token: a 0-based index, or the first token equal to spec (case-insensitive).
 
-    An empty spec picks "it" when the sentence has it, else the last word.
+    A word that was split into pieces is found by its whole text (its first piece is tracked) or by any piece as
+    shown ("##croscopicsilico"). An empty spec picks "it" when the sentence has it, else the last word.
     """
     spec = spec.strip()
     if not spec:
-        words = [i for i, t in enumerate(tokens) if t[0].isalnum()]
+        words = [i for i, w in whole_words(tokens) if is_word(w)]
         return next((i for i in words if tokens[i].casefold() == "it"), words[-1] if words else len(tokens) - 1)
     if spec.lstrip("-").isdigit():
         i = int(spec)
         if not -len(tokens) <= i < len(tokens):
             raise InputError(f"token index {i} is out of range for {len(tokens)} tokens")
         return i % len(tokens)
+    starts = {i: w for i, w in whole_words(tokens)}
     for i, t in enumerate(tokens):
-        if t.casefold() == spec.casefold():
+        if spec.casefold() in (t.casefold(), starts.get(i, t).casefold()):
             return i
     raise InputError(f"token {spec!r} is not in the sentence; its tokens are: {' '.join(tokens)}")
 
