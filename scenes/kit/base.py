@@ -34,11 +34,13 @@ class TraceScene(BaseScene):
         self.beat_name = name
         self.next_section(name)
 
-    def swap_caption(self, s: str, color=INK, *also):
+    def swap_caption(self, s: str, color=INK, *also, say: str | None = None):
         """Replace the bottom caption (old out, then new in, never both at once), with any extra animations.
 
-        Each caption is also written to the clip's subtitles (.srt) for the time it is on screen.
+        Each caption is also written to the clip's subtitles (.srt) for the time it is on screen. `say`: how the
+        narration reads it aloud, when reading the caption itself would sound wrong (default: the caption).
         """
+        self.narration = say
         new = caption(s, color)
         if self.caption is not None:
             self.play(FadeOut(self.caption), run_time=0.3)

@@ -1,4 +1,4 @@
-"""Scenes show the trace's numbers (dry runs) and render real clips (tiny, low quality, checked by ffprobe)."""
+"""Real renders: tiny, low-quality clips, sections, subtitles, formats, the movie, gallery and slides (ffprobe)."""
 
 import json
 import re
@@ -14,55 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 manim = pytest.importorskip("manim")
 sys.path.insert(0, str(ROOT / "scenes"))
 
-from blockmath import BlockConfig, compute_trace  # noqa: E402
 from blockmath.render import SCENES  # noqa: E402
-from kit.text import shown  # noqa: E402
-
-SENTENCES = {
-    "default": {},
-    "short": {"BLOCKMATH_SENTENCE": "Hi there.", "BLOCKMATH_TOKEN": "hi"},
-    "max": {"BLOCKMATH_SENTENCE": "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"},
-}
-
-
-def dry_run(scene_cls, monkeypatch, env):
-    for k in list(__import__("os").environ):
-        if k.startswith("BLOCKMATH_"):
-            monkeypatch.delenv(k)
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    with manim.tempconfig({"dry_run": True, "quality": "low_quality", "disable_caching": True}):
-        scene = scene_cls()
-        scene.render()
-    return scene
-
-
-def expected_trace(env):
-    return compute_trace(BlockConfig(sentence=env.get("BLOCKMATH_SENTENCE", BlockConfig.sentence),
-                                     token=env.get("BLOCKMATH_TOKEN", "")))
-
-
-def r2(a, places=2):
-    return np.round(np.asarray(a, dtype=float), places)
-
-
-@pytest.mark.parametrize("name", list(SENTENCES))
-def test_residual_scene_shows_the_trace(monkeypatch, name):
-    from residual import ResidualScene
-
-    env = SENTENCES[name]
-    scene, t = dry_run(ResidualScene, monkeypatch, env), expected_trace(env)
-    s = t.sweep
-    assert scene.trace.tokens == t.tokens
-    assert np.allclose(scene.h_panel.values_shown(), r2(s.h), atol=1e-9)
-    assert np.allclose(scene.d_panel.values_shown(), r2(s.delta), atol=1e-9)
-    assert set(scene.shown_at) == {0.0, *t.config.lambdas}
-    for lam, values in scene.shown_at.items():
-        assert np.allclose(values, r2(s.out[s.index(lam)]), atol=1e-9), lam
-    assert np.allclose(scene.shown_at[0.0], r2(s.h))  # λ = 0: the identity, on screen
-    assert np.allclose(scene.o_panel.values_shown(), r2(s.delta))  # the replace panel shows Δ
-    cos_add, cos_replace = (shown(row[-1]) for row in scene.compare)
-    assert cos_add == r2(s.cos_to_h[s.index(1.0)]) and cos_replace == r2(s.replace_cos)
 
 
 def ffprobe(path):
@@ -131,74 +83,6 @@ def test_render_clip(tmp_path, scene):
     assert again.returncode == 0 and "up to date" in again.stdout
 
 
-@pytest.mark.parametrize("name", ["default", "short"])
-def test_block_scene_shows_the_trace(monkeypatch, name):
-    from block import BlockScene
-
-    env = SENTENCES[name]
-    scene, t = dry_run(BlockScene, monkeypatch, env), expected_trace(env)
-    b, i = t.block, t.tracked
-    assert np.allclose(scene.shown_states, r2([b.x[i], b.h_attn[i], b.out[i]], 1), atol=1e-9)
-    assert np.allclose(scene.update_rows, r2([b.attn_out[i], b.ffn_out[i]], 1), atol=1e-9)
-
-
-@pytest.mark.parametrize("name", list(SENTENCES))
-def test_layernorm_scene_shows_the_trace(monkeypatch, name):
-    from layernorm import LayerNormScene
-
-    env = SENTENCES[name]
-    scene, t = dry_run(LayerNormScene, monkeypatch, env), expected_trace(env)
-    ln = t.layernorm
-    assert np.allclose(scene.before.values_shown(), r2(t.block.x, 1), atol=1e-9)
-    assert np.allclose(scene.after.values_shown(), r2(ln.out, 1), atol=1e-9)
-    assert np.allclose(scene.row_bars.values_shown(), r2(ln.out[t.tracked]), atol=1e-9)
-    assert np.allclose([shown(n) for n in scene.mu_numbers], r2(ln.mean), atol=1e-9)
-    assert np.allclose([shown(n) for n in scene.sigma_numbers], r2(ln.std), atol=1e-9)
-
-
-def test_takeaways_scene_shows_the_trace(monkeypatch):
-    from takeaways import TakeawaysScene
-
-    scene, t = dry_run(TakeawaysScene, monkeypatch, {}), expected_trace({})
-    s = t.sweep
-    assert np.allclose(scene.res_bars.values_shown(), r2(s.out[s.index(1.0)]), atol=1e-9)
-    # colours only (no numbers) in the small matrices: compare the fill colours with the trace's values
-    from kit.matrices import value_color
-    ln_colors = [c.get_fill_color().to_hex() for c in scene.ln_matrix.cells]
-    assert ln_colors == [value_color(v, scene.ln_matrix.vmax).to_hex() for v in t.layernorm.out.ravel()]
-    out_colors = [c.get_fill_color().to_hex() for c in scene.ffn_outputs.cells]
-    assert out_colors == [value_color(v, scene.ffn_outputs.vmax).to_hex() for v in t.block.ffn_out.ravel()]
-
-
-@pytest.mark.parametrize("name", list(SENTENCES))
-def test_ffn_scene_shows_the_trace(monkeypatch, name):
-    from ffn import FFNScene
-
-    env = SENTENCES[name]
-    scene, t = dry_run(FFNScene, monkeypatch, env), expected_trace(env)
-    b, i = t.block, t.tracked
-    assert np.allclose(np.ravel(scene.in_vec.values_shown()), r2(b.ln2[i], 1), atol=1e-9)
-    assert np.allclose(np.ravel(scene.out_vec.values_shown()), r2(b.ffn_out[i], 1), atol=1e-9)
-    assert np.allclose(scene.outputs.values_shown(), r2(b.ffn_out, 1), atol=1e-9)
-    assert [shown(n) for n in scene.top_numbers] == list(r2(b.ffn_post[i][list(t.ffn_top_units)]))
-
-
-@pytest.mark.parametrize("name", ["default", "short"])
-def test_depth_scene_shows_the_trace(monkeypatch, name):
-    from depth import DepthScene
-
-    env = SENTENCES[name]
-    scene, t = dry_run(DepthScene, monkeypatch, env), expected_trace(env)
-    assert list(scene.plotted) == [c.label for c in t.depth]
-    for c in t.depth:
-        act, grad = scene.plotted[c.label]
-        assert np.array_equal(act, c.act_norm) and np.array_equal(grad, c.grad_norm)
-    for n, c in zip(scene.grad_at_layer0, t.depth):
-        assert np.isclose(shown(n), c.grad_norm[0], rtol=5e-3)
-    for n, c in zip(scene.rel_change_numbers, t.depth_near_zero):
-        assert shown(n) == r2(c.rel_change)
-
-
 @pytest.mark.render
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe not installed")
 def test_movie_joins_every_scene_after_its_title_card(full_set):
@@ -261,31 +145,6 @@ def test_gallery_and_manifest(full_set):
         assert (entry["width"], entry["height"]) == (128, 72) and entry["duration"] > 10
         assert entry["sha256"] == hashlib.sha256((folder / f"{name}.mp4").read_bytes()).hexdigest()
     assert any(p.startswith("sections/") for p in by_path)
-
-
-@pytest.mark.parametrize("name", list(SENTENCES))
-def test_attention_scene_shows_the_trace(monkeypatch, name):
-    from attention import AttentionScene
-
-    env = SENTENCES[name]
-    scene, t = dry_run(AttentionScene, monkeypatch, env), expected_trace(env)
-    w, i = t.block.attn_weights, t.tracked
-    assert sorted(scene.weight_numbers) == list(range(min(2, w.shape[0])))
-    for h, numbers in scene.weight_numbers.items():
-        assert [shown(n) for n in numbers] == list(r2(w[h, i, : i + 1]))
-    assert np.allclose(scene.update_vec.values_shown(), r2(t.block.attn_out[i]), atol=1e-9)
-
-
-@pytest.mark.parametrize("name", ["default", "short"])
-def test_norm_placement_scene_shows_the_trace(monkeypatch, name):
-    from norm_placement import NormPlacementScene
-
-    env = SENTENCES[name]
-    scene, t = dry_run(NormPlacementScene, monkeypatch, env), expected_trace(env)
-    for norm in ("pre", "post"):
-        b = t.placements[norm]
-        expected = [r2(b.x[t.tracked]), r2(b.h_attn[t.tracked]), r2(b.out[t.tracked])]
-        assert np.allclose(np.array(scene.stream_values[norm], dtype=float), expected, atol=1e-9), norm
 
 
 @pytest.mark.render
