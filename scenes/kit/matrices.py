@@ -37,7 +37,7 @@ from kit.style import (
     ZERO,
 )
 from kit.text import number, shown, text
-from kit.widgets import label_text
+from kit.widgets import center_on_line, label_text
 
 Window = list  # indices to show, in order; None marks the gap ("…" or "⋮")
 
@@ -136,7 +136,8 @@ class CellMatrix(VGroup):
         for i, r in enumerate(self.row_window):
             if labels is not None and r is not None:
                 lab = label_text(labels[r], label_size, label_width, RESULT if r == highlight else INK)
-                self.labels.add(lab.next_to(np.array([-cell_w / 2, -i * cell_h, 0.0]), LEFT, buff=0.15))
+                lab.next_to(np.array([-cell_w / 2, -i * cell_h, 0.0]), LEFT, buff=0.15)
+                self.labels.add(center_on_line(lab, -i * cell_h))
         self.cell_w, self.cell_h = cell_w, cell_h
         self.add(self.cells, self.numbers, self.gaps, self.labels)
 
@@ -211,6 +212,10 @@ class VectorBars(VGroup):
             bar = Rectangle(width=0.01, height=row_h * 0.7, stroke_width=0, fill_opacity=0.9, fill_color=color)
             self.bars.add(bar.move_to(np.array([0, y, 0])))
             self.numbers.add(number(values[d], places, size=number_size))
+        self.number_w = max((n.width for n in self.numbers), default=0.0)  # numbers end here: decimal points align
+        self.number_w = max(self.number_w, number_box(places, number_size)[0])
+        for gap in self.gaps:
+            gap.set_x(bar_max + 0.2 + self.number_w / 2)
         self.add(self.axis, self.bars, self.numbers, self.gaps)
         self.label = None
         if label:
@@ -238,7 +243,7 @@ class VectorBars(VGroup):
             if getattr(bar, "negative", None) != (v < 0):
                 bar.set_fill(neg if v < 0 else self.color_)
                 bar.negative = v < 0
-            num.set_value(v).place(np.array([x0 + (self.bar_max + 0.45) * k, y, 0]))
+            num.set_value(v).place(np.array([x0 + (self.bar_max + 0.2) * k + self.number_w * k - num.width / 2, y, 0]))
         return self
 
     def values_shown(self) -> list[float]:

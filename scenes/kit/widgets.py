@@ -24,20 +24,21 @@ def _cut_points(s: str) -> list[int]:
 
 
 def label_text(s: str, size: float = SMALL_SIZE, max_width: float = 1.3, color=INK) -> VMobject:
-    """s at its size, cut with a trailing "…" to fit max_width (a label is elided, never shrunk)."""
-    t = text(s, size, color)
+    """s at its size, cut with a trailing "…" to fit max_width (a label is elided, never shrunk); it knows its
+    baseline (see baseline_of), so a column of labels can sit on the rows' baselines."""
+    t = baseline_text(s, size, color)
     if t.width <= max_width:
         return t
     cuts = _cut_points(s)
     lo, hi, best = 0, len(cuts) - 1, None
     while lo <= hi:  # the longest prefix that fits with its "…"
         mid = (lo + hi) // 2
-        candidate = text(s[:cuts[mid]] + "…", size, color)
+        candidate = baseline_text(s[:cuts[mid]] + "…", size, color)
         if candidate.width <= max_width:
             best, lo = candidate, mid + 1
         else:
             hi = mid - 1
-    return best if best is not None else text("…", size, color)
+    return best if best is not None else baseline_text("…", size, color)
 
 
 def wrap(s: str, size: float, width: float) -> list[str]:
@@ -111,6 +112,21 @@ def baseline_of(mob) -> float:
     """The y of a baseline_text's baseline, wherever it was moved and however it was scaled since."""
     info = mob.text_info
     return mob.get_center()[1] + info.baseline * (mob.height / info.height if info.height else 1.0)
+
+
+def cap_height(size: float) -> float:
+    """Height of a capital letter at this size (scene units)."""
+    return float(text("H", size).height)
+
+
+def set_baseline(mob, y: float):
+    """Move a baseline_text (or label_text) up or down so its baseline is at y."""
+    return mob.shift(UP * (y - baseline_of(mob)))
+
+
+def center_on_line(mob, y: float):
+    """Put a label's baseline where its capitals are centred on y (a row's centre): "." stays low, "g" hangs."""
+    return set_baseline(mob, y - cap_height(mob.text_info.size) / 2)
 
 
 def sentence_strip(trace, width: float | None = None, size: float = SMALL_SIZE, gap: float = 0.2) -> VGroup:
