@@ -55,7 +55,7 @@ $(STAMP): pyproject.toml scripts/system-deps.sh
 	PYTHON=$(PYTHON) bash scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip
-	$(VPY) -m pip install --quiet -e '.[render,test]'
+	$(VPY) -m pip install --quiet -e '.[render,test,voice,voice-piper]'
 	touch $@
 
 videos: $(STAMP)  ## render every scene (QUALITY, SENTENCE, TOKEN, SEED, ...)

@@ -211,7 +211,7 @@ def _spell(text: str) -> str:
                 if m == k or m == len(text) or _family(_script_of(text[m])) != _family(script):
                     break
                 j = m
-            out.append(f" {_describe(script, words)} ")
+            out.append(f"\x01{_describe(script, words)}\x01")
             i = k
             continue
         elif unicodedata.category(ch).startswith("L"):
@@ -223,12 +223,13 @@ def _spell(text: str) -> str:
             while i < len(text) and unicodedata.name(text[i], "").startswith("REGIONAL INDICATOR SYMBOL LETTER"):
                 letters += " " + unicodedata.name(text[i])[-1]
                 i += 1
-            out.append(f" flag{letters} ")
+            out.append(f"\x01flag{letters}\x01")
             continue
         else:
-            out.append(f" {_symbol(ch)} ")
+            said = _symbol(ch)
+            out.append(f"\x01{said}\x01" if unicodedata.category(ch) == "So" or not said.isascii() else f" {said} ")
         i += 1
-    return "".join(out)
+    return re.sub(r"\x01\s*\x01", ", ", "".join(out)).replace("\x01", " ")  # described things one after another: a pause
 
 
 def _pause(m: re.Match) -> str:
