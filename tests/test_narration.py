@@ -12,7 +12,7 @@ import numpy as np
 import onnxruntime
 import pytest
 
-from blockmath import audio, voice
+from blockmath import audio, narration, voice
 from blockmath.audio import RATE, AudioError
 
 VOICES = ["hibari-heart", "piper-joe"]
@@ -210,6 +210,8 @@ def test_mux_gives_aac_48k_as_long_as_the_video(tmp_path):
                           capture_output=True, text=True, check=True).stdout for p in (video, out)]
     assert md5[0] == md5[1]  # the video stream is copied, not re-encoded
     assert audio.speech_onsets(out) == pytest.approx([0.5], abs=0.05)
+    again = audio.mux(video, audio.narration_track([(0.5, tone)], 3.0), tmp_path / "again.mp4")
+    assert again.read_bytes() == data  # a re-render is byte-identical
 
 
 def test_sections_get_their_own_slice(tmp_path):
@@ -246,19 +248,44 @@ def test_movie_of_narrated_parts_stays_in_sync(tmp_path):
         audio.check_concat([parts[1], tmp_path / "c0.mp4"])
 
 
+def srt(cues: list[tuple[float, float, str]]) -> str:
+    """SubRip text, as manim writes it."""
+    def ts(t: float) -> str:
+        ms = round(t * 1000)
+        return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
+    return "\n".join(f"{i}\n{ts(a)} --> {ts(b)}\n{text}\n" for i, (a, b, text) in enumerate(cues, 1))
+
+
+def test_read_srt():
+    text = srt([(5.0, 6.5, "second"), (0.25, 4.0, "h′ = h + λ·Δ\non two lines")]).replace("\n", "\r\n")
+    assert narration.read_srt(text) == [narration.Cue(0.25, 4.0, "h′ = h + λ·Δ\r\non two lines".replace("\r", "")),
+                                        narration.Cue(5.0, 6.5, "second")]
+    assert narration.read_srt("") == []
+
+
 @slow
 def test_narrated_clip_speaks_at_every_subtitle_cue(tmp_path):
-    captions = ["h′ = h + λ·Δ", "λ = 0: the identity.", "Replacing h ← Δ loses h.", "‖h′‖ ≈ 2.31 🍕"]
+    captions = ["h′ = h + λ·Δ", "λ = 0: the identity.", "Replacing h ← Δ loses h.", "‖h′‖ ≈ 2.31 🍕 שלום"]
     cues, t = [], 0.6
-    for caption in captions:
-        line = voice.narrate(caption, tmp_path / "cache")
-        cues.append((t, line.wav))
-        t += line.duration + 0.8
-    clip = audio.mux(make_video(tmp_path / "v.mp4", round(t + 0.4, 1)), audio.narration_track(cues, t), tmp_path / "n.mp4")
-    onsets = audio.speech_onsets(clip)
-    assert all(min(abs(o - start) for o in onsets) <= 0.3 for start, _ in cues), (onsets, cues)
-    integrated, peak = loudnorm_measure(clip)
+    for caption in captions:  # as a scene would: each caption held as long as it is read, plus a beat
+        length = voice.narrate(caption, tmp_path / "cache").duration
+        cues.append((round(t, 3), round(t + length + 0.5, 3), caption))
+        t += length + 0.8
+    lengths = [round(t / 2, 1), round(t / 2 + 0.4, 1)]
+    sections = [make_video(tmp_path / f"s{i}.mp4", d) for i, d in enumerate(lengths)]
+    clip = make_video(tmp_path / "v.mp4", sum(lengths))
+    outs = [tmp_path / "o0.mp4", tmp_path / "o1.mp4"]
+    result = narration.narrate_clip(clip, srt(cues), tmp_path / "n.mp4", tmp_path / "cache", sections=sections, section_outs=outs)
+    assert [line.caption for line in result.lines] == captions
+    onsets = audio.speech_onsets(tmp_path / "n.mp4")
+    assert all(min(abs(o - start) for o in onsets) <= 0.3 for start, _, _ in cues), (onsets, cues)
+    integrated, peak = loudnorm_measure(tmp_path / "n.mp4")
     assert integrated == pytest.approx(-16, abs=1.0) and peak <= -1.5
+    for out, length in zip(outs, lengths):
+        assert float(ffprobe(out)["audio"]["duration"]) == pytest.approx(length, abs=0.2)
+    too_short = srt([(0.5, 1.0, captions[0]), (1.0, 2.0, captions[1])])
+    with pytest.raises(AudioError, match="is read for"):
+        narration.narrate_clip(clip, too_short, tmp_path / "x.mp4", tmp_path / "cache")
 
 
 def test_voice_id_names_what_the_samples_depend_on(monkeypatch):
