@@ -50,6 +50,12 @@ CASES = [
     ("Καλημέρα", "a Greek word"),
     ("Café naïve façade Straße", "Cafe naive facade Strasse"),
     ("\ue000", "a symbol"),
+    ("Only the stacks with “x + …” keep a direct path", "Only the stacks with x plus and so on keep a direct path"),
+    ("Wait… what?", "Wait. what?"),
+    ("With GPT-2's start, most LLMs", "With G P T two's start, most L L M's"),
+    ("attention = looking at others  ·  FFN = processing itself",
+     "attention equals looking at others; F F N equals processing itself"),
+    ("mean and spread (std)", "mean and spread, standard deviation"),
     ("", ""),
     ("  \n\t ", ""),
 ]

@@ -50,7 +50,8 @@ _ABBREVIATIONS = ((r"\be\.\s?g\.", "for example"), (r"\bi\.\s?e\.", "that is"), 
                   (r"\bvs\.", "versus"), (r"\bw\.\s?r\.\s?t\.", "with respect to"), (r"\bapprox\.", "approximately"),
                   (r"\bcf\.", "compare"))
 _WORDS = {"layernorm": "layer norm", "rmsnorm": "R M S norm", "attn": "attention", "gelu": "G E L U",
-          "softmax": "soft max", "ffn": "F F N", "mlp": "M L P", "ln": "L N", "qkv": "Q K V", "d_model": "d model"}
+          "softmax": "soft max", "ffn": "F F N", "mlp": "M L P", "ln": "L N", "qkv": "Q K V", "std": "standard deviation",
+          "d_model": "d model"}
 _INTERJECTIONS = {"hmm", "hm", "mm", "shh", "sh", "brr", "grr", "tsk", "pst", "psst", "pfft", "zzz", "nth"}
 _SUPER = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵀ", "0123456789+-=()niT"))
 _SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₔₕₖₗₘₙₚₛₜ", "0123456789+-=()aeoxehklmnpst"))
@@ -119,6 +120,8 @@ def _word(w: str) -> str:
     """A Latin word as the voice should read it: known terms, camelCase split, vowelless acronyms spelled."""
     if w.lower() in _WORDS:
         return _WORDS[w.lower()]
+    if re.fullmatch(r"[B-DF-HJ-NP-TV-Z]{2,}s", w):  # LLMs -> L L M's
+        return " ".join(w[:-1]) + "'s"
     parts = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", w).split(" ")
     return " ".join(" ".join(p) if len(p) >= 2 and not re.search(r"[aeiouyAEIOUY']", p) and (p.isupper() or len(p) <= 3)
                     and p.lower() not in _INTERJECTIONS else p for p in parts)
@@ -242,10 +245,12 @@ def speakable(caption: str) -> str:
     """An on-screen caption as ASCII words for an English voice; '' only when the caption says nothing."""
     text = _scripts(unicodedata.normalize("NFC", str(caption)).translate(_FRACTIONS))
     text = re.sub(r"</?[A-Za-z][^<>]{0,40}>", " ", text)  # markup is not read out
+    text = re.sub(r"(?<![A-Za-z])(?:…|\.\.\.)", " and so on ", text)  # "x + …"; after a word it is a pause
+    text = re.sub(r"\s+[·•]\s+", "; ", text)  # a spaced middle dot separates; λ·Δ multiplies
     text = unicodedata.normalize("NFKC", text).replace("′′′", "‴").replace("′′", "″")
     text = text.translate({0x2010: "-", 0x3002: ". ", 0x3001: ", ", 0x2019: "'", 0x2BC: "'", 0x60: "'", 0xB4: "'"})
     text = re.sub(r"(?<![\w'])([A-Za-z])'(?![A-Za-z])", "\\1′", text)  # h' -> h prime
-    text = re.sub(r"(?<=[^\W\d_])'(?=[^\W\d_])", "\x00", text)  # apostrophes inside words survive the quotes
+    text = re.sub(r"(?<=[^\W_])'(?=[^\W\d_])", "\x00", text)  # apostrophes inside words survive the quotes
     text = re.sub(r"[\"“”„‟«»‹›「」『』‘‚‛'\x00]", lambda m: "'" if m.group(0) == "\x00" else " ", text)
     for pattern, said in _ABBREVIATIONS:
         text = re.sub(pattern, f" {said} ", text, flags=re.IGNORECASE)
@@ -255,7 +260,7 @@ def speakable(caption: str) -> str:
     text = re.sub(r"(?<=\d)\s?[-–]\s?(?=\d)", " to ", text)  # 0-1 -> 0 to 1
     text = re.sub(r"([$€£¥])\s?(\d[\d,]*(?:\.\d+)?)", r"\2 \1", text)  # $5 -> 5 dollars
     text = re.sub(r"\s/\s|(?<=[A-Za-z]{2})/(?=[A-Za-z]{2})", " or ", text).replace("_", " ")
-    text = _spell(_numbers(text))
+    text = re.sub(r" '(?=s\b)", "'", _spell(_numbers(text)))  # GPT-2's -> G P T two's
     text = re.sub(r"[A-Za-z]+(?:'[A-Za-z]+)*", lambda m: _word(m.group(0)), text)
     text = re.sub(r"\d", lambda m: f" {_ONES[int(m.group(0))]} ", text)  # none should be left: a safety net
     text = re.sub(r"(?<![A-Za-z])['-]+|['-]+(?![A-Za-z])", " ", text)  # hyphens and apostrophes inside words only
