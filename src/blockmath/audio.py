@@ -1,7 +1,8 @@
 """Narration tracks for clips: lines placed at their cue times, loudness-normalised, muxed as AAC 48 kHz.
 
-A track is a float32 mono NumPy array at RATE. PyAV (manim's video library) resamples and reads durations
-in-process; ffmpeg measures loudness (ebur128), finds speech (silencedetect) and muxes (video copied).
+A track is a float32 mono NumPy array at RATE. PyAV (manim's video library) resamples, reads durations and
+muxes in-process (video packets copied, AAC encoded); ffmpeg measures loudness (ebur128) and finds speech
+(silencedetect).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 import subprocess
 import wave
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +20,7 @@ import numpy as np
 RATE = 48000  # Hz, mono
 TARGET_LUFS = -16.0  # integrated loudness of every narration track (EBU R 128 / speech podcasts)
 CEILING_DBTP = -1.5  # true-peak ceiling
-AAC = ["-c:a", "aac", "-b:a", "128k", "-ar", str(RATE), "-ac", "1"]  # every clip's audio: concat needs one layout
+AAC_BITRATE = 128_000  # every clip's audio is AAC-LC, 48 kHz mono, 128 kb/s: concat needs one layout
 _SILENT = -70.0  # LUFS reported for a silent track
 
 
@@ -147,7 +149,12 @@ def normalize(samples: np.ndarray, rate: int = RATE, target: float = TARGET_LUFS
             return y, level  # silence stays silence
         if abs(level.integrated - target) <= 0.2 and level.true_peak <= ceiling:
             break
-        y = limit(y * np.float32(10 ** ((target - level.integrated) / 20)), ceiling - margin, rate)
+        gain = target - level.integrated
+        y = y * np.float32(10 ** (gain / 20))
+        if level.true_peak + gain <= ceiling - margin:  # a plain gain: loudness and peak move with it exactly
+            level = Loudness(level.integrated + gain, level.true_peak + gain)
+            break
+        y = limit(y, ceiling - margin, rate)
         level = measure_loudness(y, rate)
     if abs(level.integrated - target) > 1.0 or level.true_peak > ceiling:
         raise AudioError(f"normalised to {level.integrated:.1f} LUFS, {level.true_peak:.1f} dBTP "
@@ -178,10 +185,26 @@ def fit(samples: np.ndarray, duration: float, rate: int = RATE) -> np.ndarray:
 
 
 def mux(video: Path, samples: np.ndarray, out: Path, rate: int = RATE) -> Path:
-    """The video stream copied, with `samples` (fitted to its length) as AAC 48 kHz mono, moov first."""
+    """The video stream copied, with `samples` (fitted to its length) as AAC 48 kHz mono, moov first (PyAV)."""
+    import av
+
     track = fit(samples, video_duration(video), rate)
-    _ffmpeg(["-i", str(video), *_raw_input(rate), "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", *AAC,
-             "-movflags", "+faststart", str(out)], track.astype("<f4").tobytes())
+    try:
+        with av.open(str(video)) as inp, av.open(str(out), "w", format="mp4", options={"movflags": "+faststart"}) as oc:
+            v_in = inp.streams.video[0]
+            v_out = oc.add_stream_from_template(v_in)
+            a_out = oc.add_stream("aac", rate=rate, layout="mono")
+            a_out.bit_rate = AAC_BITRATE
+            frame = av.AudioFrame.from_ndarray(track.reshape(1, -1), format="fltp", layout="mono")
+            frame.sample_rate, frame.pts, frame.time_base = rate, 0, Fraction(1, rate)
+            for packet in inp.demux(v_in):
+                if packet.dts is not None:  # skip the empty packet that ends the demux
+                    packet.stream = v_out
+                    oc.mux(packet)
+            for packet in [*a_out.encode(frame), *a_out.encode(None)]:  # the encoder cuts frames of 1024
+                oc.mux(packet)
+    except (av.FFmpegError, OSError, ValueError) as e:
+        raise AudioError(f"muxing audio into {video.name} failed: {e}") from e
     return out
 
 
