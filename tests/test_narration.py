@@ -184,8 +184,11 @@ def test_loudness_is_normalised(tmp_path, amp):
     line = tone_wav(tmp_path / "l.wav", [(0.0, 0.8), (1.1, 1.5), (3.0, 0.4)], 3.5, amp=amp)
     track = audio.build_track([(0.5, line), (5.0, line)], 10.0)
     track[int(6.2 * RATE)] = 6 * track.max()  # a click 15.6 dB above the speech's peaks: the limiter must catch it
+    assert audio.loudness(track).integrated == pytest.approx(audio.measure_loudness(track).integrated, abs=0.1)
     y, level = audio.normalize(track)
     assert level.integrated == pytest.approx(-16, abs=1.0) and level.true_peak <= -1.5
+    ebur128 = audio.measure_loudness(y)  # ffmpeg's meter agrees with the in-process one
+    assert ebur128.integrated == pytest.approx(level.integrated, abs=0.1) and ebur128.true_peak <= -1.5
     audio.write_wav(tmp_path / "n.wav", y)
     integrated, peak = loudnorm_measure(tmp_path / "n.wav")  # a second, independent meter
     assert integrated == pytest.approx(-16, abs=1.0) and peak <= -1.5
@@ -194,6 +197,8 @@ def test_loudness_is_normalised(tmp_path, amp):
 def test_silence_stays_silent():
     y, level = audio.normalize(np.zeros(RATE, np.float32))
     assert not y.any() and level.integrated <= -70
+    for n in (0, 100, RATE // 4):  # shorter than one 400 ms block
+        assert audio.loudness(np.full(n, 0.5, np.float32)).integrated <= -70
 
 
 def test_mux_gives_aac_48k_as_long_as_the_video(tmp_path):
