@@ -194,6 +194,15 @@ def test_loudness_is_normalised(tmp_path, amp):
     assert integrated == pytest.approx(-16, abs=1.0) and peak <= -1.5
 
 
+def test_true_peaks_between_samples_are_caught():
+    n = np.arange(3 * RATE)
+    y = (0.5 * np.sin(2 * np.pi * 12000 * n / RATE + np.pi / 4)).astype(np.float32)  # samples miss every crest
+    assert 20 * np.log10(np.abs(y).max()) == pytest.approx(-9.03, abs=0.05)
+    assert -6.1 <= audio.loudness(y).true_peak <= -5.8  # never under; a little over is safe
+    assert -6.1 <= audio.measure_loudness(y).true_peak <= -5.0  # ffmpeg 5.1 sees it too (and reads high)
+    assert audio.loudness(audio.limit(2 * y, -3.0)).true_peak <= -3.0 + 0.05
+
+
 def test_silence_stays_silent():
     y, level = audio.normalize(np.zeros(RATE, np.float32))
     assert not y.any() and level.integrated <= -70
