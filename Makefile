@@ -58,7 +58,7 @@ $(STAMP): pyproject.toml scripts/system-deps.sh
 	PYTHON=$(PYTHON) bash scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip
-	$(VPY) -m pip install --quiet -e '.[render,test]'
+	$(VPY) -m pip install --quiet -e '.[render,test,voice,voice-piper]'
 	touch $@
 
 $(REVEAL): $(STAMP) src/blockmath/revealjs.py
