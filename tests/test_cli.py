@@ -41,6 +41,11 @@ def run_cli(*args, input=None, env=None, cwd=None):
         (["render", "--resolution", "100x"], "resolution must look like"),
         (["render", "--resolution", "101x100"], "even numbers"),
         (["render", "--sentence-file", "/nonexistent/file.txt"], "cannot read sentence file"),
+        (["render", "--d-model", "64"], "the videos show d_model from 4 to 32, got 64"),
+        (["render", "--d-model", "2", "--n-heads", "1"], "the videos show d_model from 4 to 32, got 2"),
+        (["movie", "--d-model", "48"], "the videos show d_model from 4 to 32"),
+        (["render", "--d-model", "8", "--d-ff", "512"], "the videos show d_ff from 4 to 128"),
+        (["render", "--d-model", "12", "--n-heads", "5"], "must be positive and divide d_model"),
         (["frobnicate"], "invalid choice"),
     ],
 )
@@ -69,6 +74,14 @@ def test_sentence_file_and_stdin(tmp_path):
     assert json.loads(run_cli("trace", "--sentence-file", str(f)).stdout)["tokens"] == ["Dogs", "bark", "loudly", "."]
     r = run_cli("trace", "--sentence-file", "-", input="Birds sing.".encode())
     assert json.loads(r.stdout)["tokens"] == ["Birds", "sing", "."]
+
+
+def test_the_core_computes_wider_vectors_than_the_videos_show():
+    import json
+
+    t = json.loads(run_cli("trace", "--d-model", "64", "--sentence", "Wide vectors.").stdout)
+    assert len(t["x"][0]) == 64  # `trace` takes the core's range; only the videos stop at 32
+    assert BlockConfig(d_model=16).d_ff == 64 and BlockConfig(d_model=16, d_ff=40).d_ff == 40  # d_ff: 4 × d_model
 
 
 def test_config_env_round_trip():

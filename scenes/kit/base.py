@@ -24,7 +24,7 @@ class TraceScene(BaseScene):
 
     def setup(self):
         self.camera.background_color = BG
-        self.trace: Trace = compute_trace(build_config())
+        self.trace: Trace = compute_trace(build_config().check_displayable())
         self.beat_name = ""
 
     caption = None  # the current bottom caption

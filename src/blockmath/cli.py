@@ -55,7 +55,7 @@ def _add_config_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--token", help="tracked token: a word in the sentence or a 0-based index (default: 'it', else the last word)")
     g.add_argument("--seed", help="integer seed for embeddings and weights (default 0)")
     g.add_argument("--d-model", dest="d_model", help="vector width (default 8)")
-    g.add_argument("--d-ff", dest="d_ff", help="FFN hidden width (default 32)")
+    g.add_argument("--d-ff", dest="d_ff", help="FFN hidden width (default 4 × d_model)")
     g.add_argument("--n-heads", dest="n_heads", help="attention heads (default 2)")
     g.add_argument("--lambdas", help="λ values of the residual sweep, e.g. '0 1 2 1'")
     g.add_argument("--norm", help="LayerNorm placement: pre or post (default pre)")
@@ -70,7 +70,7 @@ def _config(args):
 
 def _render_inputs(args):
     """Validate everything before manim starts: (config, quality, resolution, media dir)."""
-    cfg = _config(args)
+    cfg = _config(args).check_displayable()
     compute_trace(cfg)  # refuse bad input before any work
     quality, resolution, media = check_quality(args.quality), parse_resolution(args.resolution), Path(args.media_dir)
     sweep_stale_work(media)
