@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from blockmath import BlockConfig, build_config
-from blockmath.render import SCENES, clip_path, config_env, config_id, parse_resolution, slug
+from blockmath.lessons import BY_NAME as SCENES
+from blockmath.paths import Target, clip_path, config_env, config_id, parse_resolution, slug
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -114,7 +115,7 @@ def test_paths_are_safe_and_distinct(tmp_path):
     b = BlockConfig(sentence="/etc/passwd it")
     c = BlockConfig(sentence="東京 it")
     for cfg in (a, b, c):
-        p = clip_path(tmp_path, cfg, SCENES["residual"], "l")
+        p = clip_path(cfg, SCENES["residual"], Target("l", None, tmp_path))
         assert p.resolve().is_relative_to(tmp_path.resolve())
         assert ".." not in p.relative_to(tmp_path).parts
     assert slug(a.sentence) == "etc-passwd-it" and slug(c.sentence) == "it" and slug("東京") == "sentence"
@@ -152,34 +153,40 @@ def test_make_passes_hostile_sentences_as_data(tmp_path):
 
 
 def test_a_clip_depends_on_the_files_its_render_imported(tmp_path, monkeypatch):
-    from blockmath import render
+    from blockmath import paths, publish
 
     scenes = tmp_path / "scenes"
     shutil.copytree(ROOT / "scenes", scenes, ignore=shutil.ignore_patterns("media", "__pycache__"))
-    monkeypatch.setattr(render, "SCENES_DIR", scenes)
+    monkeypatch.setattr(paths, "scenes_dir", lambda: scenes)
+    monkeypatch.setattr(publish, "scenes_dir", lambda: scenes)
+    monkeypatch.setattr(publish, "manim_cfg", lambda: scenes / "manim.cfg")
     used = ["scenes:residual.py", "scenes:kit/text.py", "blockmath:core.py"]
-    before = render.sources_digest(used)
+    before = publish.sources_digest(used)
     (scenes / "ffn.py").write_text((scenes / "ffn.py").read_text() + "\n# another scene changed\n")
-    assert render.sources_digest(used) == before
+    assert publish.sources_digest(used) == before
     (scenes / "residual.py").write_text((scenes / "residual.py").read_text() + "\n# this scene changed\n")
-    after_scene = render.sources_digest(used)
+    after_scene = publish.sources_digest(used)
     assert after_scene != before
     (scenes / "kit" / "text.py").write_text((scenes / "kit" / "text.py").read_text() + "\n# the kit changed\n")
-    assert render.sources_digest(used) != after_scene
-    assert render.sources_digest(used + ["scenes:kit/gone.py"]) != render.sources_digest(used)  # a file went away
+    assert publish.sources_digest(used) != after_scene
+    assert publish.sources_digest(used + ["scenes:kit/gone.py"]) != publish.sources_digest(used)  # a file went away
     spec = SCENES["residual"]
     cfg = BlockConfig()
-    digest = render.inputs_digest(cfg, spec, "l", None, before)
-    assert digest != render.inputs_digest(BlockConfig(seed=1), spec, "l", None, before)
-    assert digest != render.inputs_digest(cfg, spec, "m", None, before)
-    assert digest == render.inputs_digest(BlockConfig(), spec, "l", None, before)
+    after_kit = publish.sources_digest(used)
+    (scenes / "manim.cfg").write_text((scenes / "manim.cfg").read_text() + "\n# manim's config changed\n")
+    assert publish.sources_digest(used) != after_kit
+    digest = publish.inputs_digest(cfg, spec, "480p15", before)
+    assert digest != publish.inputs_digest(BlockConfig(seed=1), spec, "480p15", before)
+    assert digest != publish.inputs_digest(cfg, spec, "720p30", before)
+    assert digest != publish.inputs_digest(cfg, spec, "480p15-narrated", before)
+    assert digest == publish.inputs_digest(BlockConfig(), spec, "480p15", before)
 
 
 def test_the_manim_wrapper_records_what_a_render_imports(tmp_path):
     """blockmath.manim_run lists exactly the project files a scene imported: its own file and the kit it uses."""
     out = tmp_path / "imports.json"
     code = ("import sys, runpy; sys.path.insert(0, {scenes!r}); import residual, blockmath.manim_run as m; "
-            "from blockmath.render import source_roots; import json; "
+            "from blockmath.publish import source_roots; import json; "
             "open(sys.argv[1], 'w').write(json.dumps(m.imported_sources(source_roots())))")
     subprocess.run([sys.executable, "-c", code.format(scenes=str(ROOT / "scenes")), str(out)], check=True,
                    capture_output=True, cwd=tmp_path)
@@ -190,7 +197,7 @@ def test_the_manim_wrapper_records_what_a_render_imports(tmp_path):
 
 
 def test_srt_to_vtt():
-    from blockmath.render import srt_to_vtt
+    from blockmath.media import srt_to_vtt
 
     srt = "1\r\n00:00:01,500 --> 00:00:04,250\r\nλ = 0: h′ = h\r\n\r\n2\r\n00:01:02,000 --> 00:01:03,005\r\nnext, 1,000 times\r\n"
     assert srt_to_vtt(srt) == ("WEBVTT\n\n1\n00:00:01.500 --> 00:00:04.250\nλ = 0: h′ = h\n\n"

@@ -89,7 +89,9 @@ def _deck_state(driver, url, timeout=20):
 @pytest.mark.render
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe not installed")
 def test_deck_shows_its_first_video_with_no_network(offline_browser, full_set):
-    from blockmath.render import MOVIE_ORDER
+    from blockmath.lessons import LESSONS
+
+    MOVIE_ORDER = [lesson.name for lesson in LESSONS]
 
     deck = full_set("slides")
     folder, quality_dir = deck.parent, deck.parent.parent

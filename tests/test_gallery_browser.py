@@ -111,7 +111,7 @@ def page_state(driver, url, timeout=20):
 @pytest.mark.parametrize("mode", ["file", "http"])
 def test_gallery_plays_in_chromium(browser, gallery, mode):
     folder = gallery.parent
-    from blockmath.render import SCENES
+    from blockmath.lessons import BY_NAME as SCENES
 
     # the scenes' clips in the manifest (the folder may also hold the movie and its title cards, not in the page)
     clips = [f for f in json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["files"]

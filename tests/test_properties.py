@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blockmath import BlockConfig, InputError, compute_trace, tokenize
-from blockmath.render import config_env, config_id, slug
+from blockmath.paths import config_env, config_id, slug
 
 ROOT = Path(__file__).resolve().parents[1]
 # Bidirectional controls and invisible formatting characters (Unicode charts), and the two joiners.
@@ -110,12 +110,11 @@ sys.path.insert(0, str(ROOT / "scenes"))
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_a_label_is_elided_to_its_width_never_shrunk(s, width):
     from kit.style import SMALL_SIZE
-    from kit.text import text
-    from kit.widgets import label_text
+    from kit.widgets import baseline_text, label_text
 
     label = label_text(s, SMALL_SIZE, width)
     assert label.text_info.size == SMALL_SIZE and label.height == pytest.approx(label.text_info.height)  # not scaled
-    whole = text(s, SMALL_SIZE)
+    whole = baseline_text(s, SMALL_SIZE)
     if whole.width <= width:
         assert label.text_info.source == s
     else:  # cut, with a "…", to a prefix of the text

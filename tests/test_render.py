@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 manim = pytest.importorskip("manim")
 sys.path.insert(0, str(ROOT / "scenes"))
 
-from blockmath.render import SCENES  # noqa: E402
+from blockmath.lessons import BY_NAME as SCENES  # noqa: E402
 
 
 def ffprobe(path):
@@ -86,7 +86,7 @@ def test_render_clip(tmp_path, scene):
 @pytest.mark.render
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe not installed")
 def test_movie_joins_every_scene_after_its_title_card(full_set):
-    from blockmath.render import SCENES
+    from blockmath.lessons import BY_NAME as SCENES
 
     movie = full_set("movie")
     clips = [movie.with_name(f"{name}.mp4") for name in SCENES]
@@ -105,7 +105,7 @@ def test_gallery_and_manifest(full_set):
     import hashlib
     from html.parser import HTMLParser
 
-    from blockmath.render import SCENES
+    from blockmath.lessons import BY_NAME as SCENES
 
     index = full_set("gallery")
     folder = index.parent

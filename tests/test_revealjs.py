@@ -9,7 +9,7 @@ import tarfile
 import pytest
 
 from blockmath import revealjs
-from blockmath.render import RenderError
+from blockmath.publish import RenderError
 
 ABC_SHA512 = "sha512-3a81oZNherrMQXNJriBBMRLm+k6JqX6iCp7u5ktV05ohkpkqJ0/BqDa6PCOj/uu9RU1EI2Q86A4qmslPpUyknw=="  # openssl
 

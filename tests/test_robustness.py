@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from blockmath import BlockConfig
-from blockmath.render import SCENES, clip_path
+from blockmath.lessons import BY_NAME as SCENES
+from blockmath.paths import Target, clip_path
 
 pytestmark = [pytest.mark.render, pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")]
 
@@ -87,7 +88,7 @@ def paused_render(media, sentence, hook_dir):
 @pytest.mark.parametrize("sig, group", [(signal.SIGINT, True), (signal.SIGTERM, False), (signal.SIGKILL, True)])
 def test_killed_render_leaves_no_clip_and_next_run_recovers(tmp_path, sig, group):
     media, sentence = tmp_path / "media", "Killing renders is fine."
-    final = clip_path(media, BlockConfig(sentence=sentence), SCENES["residual"], "l", (192, 108))
+    final = clip_path(BlockConfig(sentence=sentence), SCENES["residual"], Target("l", (192, 108), media))
     proc, manim = paused_render(media, sentence, tmp_path / "hook")
     try:
         partial = list((media / ".work").glob("*/videos/**/partial_movie_files/*/*.mp4"))
@@ -124,8 +125,8 @@ def test_parallel_renders_do_not_collide_and_frames_are_deterministic(tmp_path):
     for p in procs:
         _, err = p.communicate(timeout=600)
         assert p.returncode == 0, err.decode()
-    clip_a = clip_path(media, BlockConfig(sentence=a), SCENES["residual"], "l", (192, 108))
-    clip_b = clip_path(media, BlockConfig(sentence=b), SCENES["residual"], "l", (192, 108))
+    clip_a = clip_path(BlockConfig(sentence=a), SCENES["residual"], Target("l", (192, 108), media))
+    clip_b = clip_path(BlockConfig(sentence=b), SCENES["residual"], Target("l", (192, 108), media))
     assert clip_a.is_file() and clip_b.is_file() and clip_a.parent != clip_b.parent
     # a second, independent render of the same sentence and seed gives the same decoded frames. Manim's
     # geometry goes through NumPy reductions whose last bit can depend on memory alignment, so on rare frames a
@@ -133,7 +134,7 @@ def test_parallel_renders_do_not_collide_and_frames_are_deterministic(tmp_path):
     other = tmp_path / "other"
     r = subprocess.run(render_cmd(other, a), env=clean_env(), capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
-    again = clip_path(other, BlockConfig(sentence=a), SCENES["residual"], "l", (192, 108))
+    again = clip_path(BlockConfig(sentence=a), SCENES["residual"], Target("l", (192, 108), other))
     fa, fb = decoded_frames(clip_a), decoded_frames(again)
     assert fa.shape == fb.shape
     diff = np.abs(fa.astype(int) - fb.astype(int)).max(axis=-1)  # [n, h, w]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .lessons import BY_NAME, LESSONS
-from .render import SCENES_DIR
+from .paths import scenes_dir
 
 # 24-character words, wide letters first: the longest tokens the tokenizer accepts
 LONG_WORDS = [f"{c}{'mw' * 11}{c.lower()}" for c in "WMABCDEFGHKNOPQR"]
@@ -77,7 +77,7 @@ def audit_one(lesson_name: str, setting: Setting) -> list[str]:
 
 
 def _init_worker(cache: str) -> None:
-    sys.path.insert(0, str(SCENES_DIR))
+    sys.path.insert(0, str(scenes_dir()))
     os.environ["BLOCKMATH_GLYPH_CACHE"] = cache
     os.environ.setdefault("BLOCKMATH_FAST", "1")
 

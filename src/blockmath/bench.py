@@ -32,7 +32,10 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from .render import ROOT, SCENES, SCENES_DIR, check_quality, parse_resolution, quality_dir, scene_specs
+from .lessons import BY_NAME as SCENES
+from .paths import check_quality, manim_cfg, parse_resolution, quality_dir, scene_specs, scenes_dir
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: the benchmark times `make` targets run there
 from .tokenize import InputError, tokenize
 
 SCHEMA = 1  # version of the JSON layout
@@ -143,9 +146,9 @@ def measure_render(scene: str, quality: str, resolution, media: Path, *extra: st
 def measure_baseline(quality: str, resolution, seconds: float, work: Path) -> dict:
     """Render scenes/baseline.py (a still frame held `seconds`) with plain manim: the encoding floor."""
     media = work / "baseline"
-    cmd = [sys.executable, "-m", "manim", "render", "--config_file", str(ROOT / "manim.cfg"), "-q", quality,
+    cmd = [sys.executable, "-m", "manim", "render", "--config_file", str(manim_cfg()), "-q", quality,
            "--media_dir", str(media), "--progress_bar", "none", "-v", "WARNING",
-           str(SCENES_DIR / "baseline.py"), "BaselineScene"]
+           str(scenes_dir() / "baseline.py"), "BaselineScene"]
     if resolution:
         cmd[cmd.index("-q"):cmd.index("-q")] = ["-r", f"{resolution[0]},{resolution[1]}"]
     run = run_measured(cmd, cwd=work, env=child_env({"BLOCKMATH_BASELINE_SECONDS": f"{seconds:.3f}"}))

@@ -11,21 +11,16 @@ from pathlib import Path
 import numpy as np
 
 from .config import QUALITIES, USER_SETTINGS, build_config
-from .render import (
-    SCENES,
-    RenderError,
-    check_format,
-    check_quality,
-    export,
-    parse_resolution,
-    render_movie,
-    render_scene,
-    render_transparent,
-    scene_specs,
-    sweep_stale_work,
-)
+from .lessons import BY_NAME as SCENES
+from .lessons import CARDS, LESSONS
+from .media import check_format, export
+from .paths import Target, check_quality, parse_resolution, scene_specs
+from .progress import Progress
+from .publish import RenderError, sweep_stale_work
+from .render import render_many, render_movie, render_transparent
 from .tokenize import InputError
 from .trace import compute_trace
+from .voice import DEFAULT_VOICE, VOICES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,47 +63,74 @@ def _config(args):
     return build_config(values)
 
 
-def _render_inputs(args):
-    """Validate everything before manim starts: (config, quality, resolution, media dir)."""
+def _render_inputs(args, narrate_default: bool = False):
+    """Validate everything before manim starts: (config, target)."""
     cfg = _config(args).check_displayable()
     compute_trace(cfg)  # refuse bad input before any work
-    quality, resolution, media = check_quality(args.quality), parse_resolution(args.resolution), Path(args.media_dir)
-    sweep_stale_work(media)
-    return cfg, quality, resolution, media
+    narrate = narrate_default if args.narrate is None else args.narrate
+    voice = (args.voice or DEFAULT_VOICE).strip()
+    if voice not in VOICES:
+        raise InputError(f"voice must be one of {', '.join(VOICES)}, got {voice!r}")
+    target = Target(check_quality(args.quality), parse_resolution(args.resolution), Path(args.media_dir), narrate,
+                    voice)
+    sweep_stale_work(target.media)
+    return cfg, target
+
+
+def _jobs(args) -> int:
+    try:
+        jobs = int(args.jobs) if args.jobs not in (None, "") else (os.cpu_count() or 1)
+    except ValueError:
+        raise InputError(f"jobs must be a whole number, got {args.jobs!r}") from None
+    if not 1 <= jobs <= 64:
+        raise InputError(f"jobs must be between 1 and 64, got {jobs}")
+    return jobs
+
+
+def _progress(names: list[str], target: Target) -> Progress:
+    return Progress(names, target.media, target.label())
 
 
 def cmd_render(args) -> int:
     specs = scene_specs(args.scenes)
     fmt = check_format(args.format, args.transparent)
-    cfg, quality, resolution, media = _render_inputs(args)
-    for spec in specs:
-        if args.transparent:
-            print(render_transparent(cfg, spec, quality, fmt, media, resolution, args.force))
-            continue
-        path = render_scene(cfg, spec, quality, media, resolution, args.force)
-        print(export(path, fmt, media, args.force) if fmt != "mp4" else path)
+    cfg, target = _render_inputs(args)
+    if args.transparent:
+        for spec in specs:
+            print(render_transparent(cfg, spec, target, fmt, args.force))
+        return 0
+    with _progress([s.name for s in specs], target) as progress:
+        clips = render_many(cfg, specs, target, args.force, progress.log, _jobs(args), progress)
+    for path in clips:
+        print(export(path, fmt, target.media, args.force) if fmt != "mp4" else path)
     return 0
 
 
 def cmd_movie(args) -> int:
-    cfg, quality, resolution, media = _render_inputs(args)
-    print(render_movie(cfg, quality, media, resolution, args.force))
+    cfg, target = _render_inputs(args, narrate_default=True)  # a movie is watched: narrated unless --no-narrate
+    with _progress([s.name for s in (*LESSONS, CARDS)], target) as progress:
+        movie = render_movie(cfg, target, args.force, progress.log, _jobs(args), progress)
+    print(movie)
     return 0
 
 
 def cmd_gallery(args) -> int:
     from .gallery import build_gallery
 
-    cfg, quality, resolution, media = _render_inputs(args)
-    print(build_gallery(cfg, quality, media, resolution, args.force))
+    cfg, target = _render_inputs(args)
+    with _progress([s.name for s in LESSONS], target) as progress:
+        index = build_gallery(cfg, target, args.force, progress.log, _jobs(args), progress)
+    print(index)
     return 0
 
 
 def cmd_slides(args) -> int:
     from .slides import build_deck
 
-    cfg, quality, resolution, media = _render_inputs(args)
-    print(build_deck(cfg, quality, media, resolution, args.force))
+    cfg, target = _render_inputs(args)
+    with _progress([s.name for s in (*LESSONS, CARDS)], target) as progress:
+        deck = build_deck(cfg, target, args.force, progress.log, _jobs(args), progress)
+    print(deck)
     return 0
 
 
@@ -160,6 +182,15 @@ def _add_render_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--resolution", default=os.environ.get("BLOCKMATH_RESOLUTION"), help="override the pixel size, e.g. 320x180 (for quick tests)")
     r.add_argument("--media-dir", default=os.environ.get("BLOCKMATH_MEDIA") or "media", help="output root (default media)")
     r.add_argument("--force", action="store_true", help="render even if the clip is up to date")
+    env_narrate = os.environ.get("BLOCKMATH_NARRATE", "").strip()
+    r.add_argument("--narrate", dest="narrate", action="store_true",
+                   default={"1": True, "0": False}.get(env_narrate),
+                   help="read the captions aloud (AAC in the clips and sections); default: on for movie, off otherwise")
+    r.add_argument("--no-narrate", dest="narrate", action="store_false", help="silent clips (also for movie)")
+    r.add_argument("--voice", default=os.environ.get("BLOCKMATH_VOICE") or DEFAULT_VOICE,
+                   help=f"narration voice: {', '.join(VOICES)} (default {DEFAULT_VOICE})")
+    r.add_argument("--jobs", default=os.environ.get("BLOCKMATH_JOBS") or None,
+                   help="lessons rendered at once (default: the number of cores)")
     _add_config_options(r)
 
 

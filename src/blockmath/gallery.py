@@ -12,7 +12,11 @@ from importlib import metadata
 from pathlib import Path
 
 from .config import BlockConfig
-from .render import SCENES, export, render_scene, write_atomic
+from .lessons import LESSONS
+from .media import export
+from .paths import Target
+from .publish import write_atomic
+from .render import render_many
 from .trace import compute_trace
 
 MEDIA_SUFFIXES = {".mp4", ".webm", ".gif", ".mov", ".png", ".srt", ".vtt"}
@@ -113,13 +117,13 @@ video {{ width: 100%; aspect-ratio: 16 / 9; background: #000; display: block; }}
 """
 
 
-def build_gallery(cfg: BlockConfig, quality: str, media: Path, resolution=None, force: bool = False,
-                  log=print) -> Path:
-    """Render every scene (if needed), add looping GIF previews, and write index.html and manifest.json."""
-    names = list(SCENES)
-    clips = [render_scene(cfg, SCENES[n], quality, media, resolution, force, log) for n in names]
+def build_gallery(cfg: BlockConfig, target: Target, force: bool = False, log=print, jobs: int = 1,
+                  progress=None) -> Path:
+    """Render every lesson (if needed), add looping GIF previews, and write index.html and manifest.json."""
+    names = [lesson.name for lesson in LESSONS]
+    clips = render_many(cfg, list(LESSONS), target, force, log, jobs, progress)
     for clip in clips:
-        export(clip, "preview.gif", media, force, log)
+        export(clip, "preview.gif", target.media, force, log)
     folder = clips[0].parent
     write_atomic(folder / "index.html", gallery_html(folder, cfg, names).encode("utf-8"))
     write_atomic(folder / "manifest.json", json.dumps(manifest(folder, cfg), indent=1, ensure_ascii=False).encode())

@@ -30,7 +30,7 @@ def imported_sources(roots: dict[str, Path]) -> list[str]:
 def _record() -> None:
     out = os.environ.get("BLOCKMATH_IMPORTS_OUT")
     if out:
-        from blockmath.render import source_roots
+        from blockmath.publish import source_roots
 
         Path(out).write_text(json.dumps(imported_sources(source_roots())))
 

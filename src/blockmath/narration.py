@@ -47,6 +47,13 @@ def narrate_clip(clip: Path, srt: str, out: Path, cache_dir: Path, voice: str = 
                  sections: Sequence[Path] = (), section_outs: Sequence[Path] = ()) -> Narration:
     """Write `out` (the clip with its captions read aloud) and each section with its slice of the same track."""
     cues = [c for c in read_srt(srt) if c.text]
+    return narrate_cues(clip, cues, out, cache_dir, voice, sections, section_outs)
+
+
+def narrate_cues(clip: Path, cues: Sequence[Cue], out: Path, cache_dir: Path, voice: str = DEFAULT_VOICE,
+                 sections: Sequence[Path] = (), section_outs: Sequence[Path] = ()) -> Narration:
+    """Like narrate_clip, for cues given directly (the text of each is what is read aloud, from its start)."""
+    cues = list(cues)
     lines = [narrate(c.text, cache_dir, voice) for c in cues]
     duration = audio.video_duration(clip)
     for cue, line, until in zip(cues, lines, [c.start for c in cues[1:]] + [duration]):

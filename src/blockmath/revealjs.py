@@ -20,7 +20,7 @@ import urllib.request
 import uuid
 from pathlib import Path, PurePosixPath
 
-from .render import RenderError
+from .publish import RenderError
 
 VERSION = "6.0.1"  # manim-slides 5.7.0's default reveal_version: the version its reveal.js template is written for
 TARBALL = f"https://registry.npmjs.org/reveal.js/-/reveal.js-{VERSION}.tgz"

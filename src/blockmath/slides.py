@@ -19,9 +19,11 @@ from pathlib import Path
 from . import revealjs
 from .config import BlockConfig
 from .gallery import probe
-from .render import RenderError, _up_to_date, _Work, replace_dir, teaching_set
+from .paths import Target
+from .publish import RenderError, WorkFolder, replace_dir, up_to_date
+from .render import teaching_set
 
-BG = "#11151c"  # the scenes' background (scenes/common.py), around the video on a slide
+BG = "#11151c"  # the scenes' background (scenes/kit/style.py), around the video on a slide
 ASSETS = "deck_assets"  # the deck's folder of videos, next to deck.html
 REVEAL = f"{ASSETS}/reveal.js"  # where the page loads reveal.js from (manim-slides' cdn_url), relative to deck.html
 
@@ -56,8 +58,8 @@ def _scene_slides(clip: Path, card: list[Path]) -> list[dict]:
     return slides
 
 
-def build_deck(cfg: BlockConfig, quality: str, media: Path, resolution=None, force: bool = False,
-               log=print) -> Path:
+def build_deck(cfg: BlockConfig, target: Target, force: bool = False, log=print, jobs: int = 1,
+               progress=None) -> Path:
     """Render what is missing, then write deck.html (+ deck_assets/) and deck.pptx next to the clips."""
     os.environ.setdefault("TQDM_DISABLE", "1")  # manim-slides' progress bars would bury the one-line log
     try:
@@ -66,16 +68,16 @@ def build_deck(cfg: BlockConfig, quality: str, media: Path, resolution=None, for
     except ImportError:
         raise RenderError("manim-slides is not installed here; run `make setup` (or pip install -e '.[render]')")
     revealjs.require()  # before any rendering: the page cannot be made without it
-    parts, clips_digest = teaching_set(cfg, quality, media, resolution, force, log)
+    parts, clips_digest = teaching_set(cfg, target, force, log, jobs, progress)
     folder = parts[0][1].parent / "slides"
     out = folder / "deck.html"
     digest = hashlib.sha256((clips_digest + metadata.version("manim-slides") + revealjs.INTEGRITY
                              + Path(__file__).read_text()).encode()).hexdigest()
-    if not force and _up_to_date(out, digest, folder / "deck.json"):
+    if not force and up_to_date(out, digest, folder / "deck.json"):
         log(f"up to date: {out}")
         return out
     log(f"building slides for {len(parts)} scenes -> {out}")
-    with _Work(media, "slides") as work:
+    with WorkFolder(target.media, "slides") as work:
         info = probe(parts[0][1])
         size = (info["width"], info["height"])  # every clip of a set has the same size
         scenes = [_scene_slides(clip, card) for _, clip, card in parts]
