@@ -42,7 +42,7 @@ def decoded_frames(clip, size=(192, 108)):
 PAUSE_HOOK = """
 import os, signal
 from pathlib import Path
-if b"manim" in Path("/proc/self/cmdline").read_bytes().split(b"\\0")[1:3]:  # python -m manim ...
+if {b"manim", b"blockmath.manim_run"} & set(Path("/proc/self/cmdline").read_bytes().split(b"\\0")[1:3]):  # manim's CLI
     from manim.scene.scene_file_writer import SceneFileWriter
     close, calls = SceneFileWriter.close_partial_movie_stream, []
 

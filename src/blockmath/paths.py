@@ -34,7 +34,10 @@ def scenes_dir() -> Path:
 
 def manim_cfg() -> Path:
     """manim's configuration for every render (shipped beside the scenes)."""
-    return scenes_dir() / "manim.cfg"
+    cfg = scenes_dir() / "manim.cfg"
+    if not cfg.is_file():
+        raise InputError(f"manim's configuration is missing ({cfg}): reinstall blockmath (pip install .)")
+    return cfg
 
 
 def scene_specs(names: list[str]) -> list[Lesson]:
