@@ -156,9 +156,7 @@ class Auditor:
         f = frame()
         texts, strokes, fills = self.collect(scene)
         every = texts + self._caption_texts
-        if not every:
-            return
-        tb = np.array([t.box for t in every])  # [n, 2, 2]
+        tb = np.array([t.box for t in every]).reshape(-1, 2, 2)  # [n, 2, 2]
         safe = np.array([[-f.width / 2 + MARGIN, -f.height / 2 + MARGIN], [f.width / 2 - MARGIN, f.height / 2 - MARGIN]])
         for i in np.flatnonzero(~_within(tb, safe, 0.02)):
             self.report("outside", scene, moment, f"{_name(every[i].mob)} leaves the safe frame")
@@ -181,8 +179,9 @@ class Auditor:
         ob = np.array([o.box for o in opaque]).reshape(-1, 2, 2)
         oo = np.array([o.order for o in opaque])
         held = _within(tb[:, None], ob[None], EPS)  # [texts, opaque fills]: the text sits on that fill
+        grow = np.array([[-2 * EPS, -2 * EPS], [2 * EPS, 2 * EPS]])  # a straight line's box has no width or height
         for s in strokes:
-            for i in np.flatnonzero(_overlaps(inner, s.box[None])[:, 0]):
+            for i in np.flatnonzero(_overlaps(inner, (s.box + grow)[None])[:, 0]):
                 if (held[i] & (oo > s.order)).any():
                     continue  # the line runs behind an opaque background the text sits on
                 if any(_segments_hit(poly, inner[i]) for poly in _curve_points(s.mob.points)):
@@ -202,6 +201,8 @@ class Auditor:
             for k in np.flatnonzero(~_within(np.array([s.box for s in shapes]), whole, 0.05)):
                 self.report("off-frame", scene, moment, f"a {_name(shapes[k].mob)} leaves the frame")
         boxes = [x.box for x in texts + strokes + fills]  # how much of the frame the content (no caption) fills
+        if not boxes:
+            return
         lo = np.min([b[0] for b in boxes], axis=0)
         hi = np.max([b[1] for b in boxes], axis=0)
         self.span = np.maximum(self.span, (hi - lo) / np.array([f.width, f.height]))
