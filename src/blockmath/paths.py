@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .config import QUALITIES, BlockConfig
+from .config import QUALITIES, USER_SETTINGS, BlockConfig
 from .lessons import BY_NAME, Lesson
 from .tokenize import InputError
 from .voice import DEFAULT_VOICE
@@ -70,9 +70,11 @@ def parse_resolution(text: str | None) -> tuple[int, int] | None:
 
 
 def config_env(cfg: BlockConfig) -> dict[str, str]:
-    """The config as BLOCKMATH_* environment variables (how a manim subprocess receives it: as data)."""
+    """The config's user settings as BLOCKMATH_* variables (how a manim subprocess receives them: as data)."""
     env = {}
     for key, value in cfg.as_dict().items():
+        if key not in USER_SETTINGS:
+            continue
         text = " ".join(repr(v) for v in value) if isinstance(value, (tuple, list)) else str(value)
         env["BLOCKMATH_" + key.upper()] = text
     return env
