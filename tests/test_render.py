@@ -52,6 +52,7 @@ def test_render_clip(tmp_path, scene):
     assert clip.is_file() and clip.name == f"{scene}.mp4" and clip.is_relative_to(media / "clips")
     info = ffprobe(clip)
     video = info["streams"][0]
+    assert len(info["streams"]) == 1  # a clip is silent unless narration is asked for (it goes into slides)
     assert (video["width"], video["height"]) == (256, 144)
     assert video["codec_name"] == "h264" and video["pix_fmt"] == "yuv420p"
     assert 15.0 <= float(info["format"]["duration"]) <= 60.0
@@ -96,6 +97,13 @@ def test_movie_joins_every_scene_after_its_title_card(full_set):
     expected += sum(float(ffprobe(c)["format"]["duration"]) for c in cards if c.stem.split("-", 1)[1] in SCENES)
     assert abs(float(ffprobe(movie)["format"]["duration"]) - expected) < 1.0
     assert moov_before_mdat(movie)
+    # narrated by default: every part has sound (the title cards a silent track), and the movie's speech lasts
+    # as long as its picture
+    streams = {s["codec_type"]: s for s in json.loads(subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type,codec_name,duration", "-of", "json",
+         str(movie)], capture_output=True, text=True, check=True).stdout)["streams"]}
+    assert streams["audio"]["codec_name"] == "aac"
+    assert abs(float(streams["audio"]["duration"]) - float(streams["video"]["duration"])) <= 0.2
 
 
 @pytest.mark.render
@@ -228,6 +236,10 @@ def test_slides_have_one_slide_per_beat_with_its_captions_as_notes(full_set):
     parsed.feed(page)
     assert parsed.sections == expected and len(parsed.videos) == expected
     assert all((folder / v).is_file() and (folder / v).stat().st_size > 0 for v in parsed.videos)
+    for v in parsed.videos:  # a narrated deck: each slide plays its beat's speech (a title card, silence)
+        kinds = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0",
+                                str(folder / v)], capture_output=True, text=True, check=True).stdout.split()
+        assert kinds == ["video", "audio"], v
     assert parsed.title.strip() == "blockmath: Movies & <b>galleries</b>."  # escaped in the page, shown literally
     assert "<b>galleries" not in page
 
