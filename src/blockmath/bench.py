@@ -7,7 +7,9 @@ Every render runs as its own subprocess with a fresh temporary media folder, and
   length that only encodes a still frame (scenes/baseline.py, the floor for that resolution), and their ratio;
 * a low-quality preview of a sentence never rendered before: the whole `render residual -q l --sentence ...`;
 * no-op rebuilds (nothing changed, so every clip is "up to date"), through the CLI and through make;
-* how the cost of one scene grows with sentence length and d_model (per video second and per tokens × dims).
+* how the cost of one scene grows with sentence length and d_model (per video second and per tokens × dims);
+* (full mode, or --sets) the whole set with --jobs 1 against --jobs 2, and narrated against silent
+  (bench_sets.py).
 
 It prints a table with a pass/fail column next to each target and writes the figures as JSON. Nothing is
 asserted: the targets are goals, and wall-clock timings on a shared or busy machine are noisy.
@@ -52,9 +54,11 @@ WORDS = ("cats", "dogs", "birds", "fish", "sleep", "run", "sing", "swim",  # one
 
 MODES = {  # what each mode measures unless the command line says otherwise
     "quick": {"scenes": [PREVIEW_SCENE], "qualities": ["l"], "resolution": QUICK_RESOLUTION,
-              "tokens": (2, 16), "dims": (8,), "scaling_resolution": QUICK_RESOLUTION, "preview_runs": 1},
+              "tokens": (2, 16), "dims": (8,), "scaling_resolution": QUICK_RESOLUTION, "preview_runs": 1,
+              "sets": False, "sets_quality": "l", "sets_resolution": QUICK_RESOLUTION},
     "full": {"scenes": list(SCENES), "qualities": ["l", "h"], "resolution": None,
-             "tokens": (2, 8, 16), "dims": (8, 16), "scaling_resolution": None, "preview_runs": 3},
+             "tokens": (2, 8, 16), "dims": (8, 16), "scaling_resolution": None, "preview_runs": 3,
+             "sets": True, "sets_quality": "h", "sets_resolution": None},
 }
 
 
@@ -391,6 +395,9 @@ def table(report: dict) -> str:
                      f"{q['s_per_video_s']:8.3f} {q['s_per_video_s_per_td']:9.5f}")
     lines.append(f"s/vid s ∝ (T×d)^{_num(s['exponent'], '.2f')} (wall s ∝ (T×d)^{_num(s['wall_exponent'], '.2f')}); "
                  f"target exponent ≤ {GROWTH_LIMIT:g} (at most linear): {_mark(s['pass'])}")
+    from .bench_sets import table_lines
+
+    lines += table_lines(report)
     lines += ["", "Targets"]
     for t in report["targets"]:
         lines.append(f"  {_mark(t['pass']):<5} {t['name']:<60} {_num(t['value'], '.3g'):>7} "
@@ -424,7 +431,16 @@ def run_bench(plan: dict, tmp_root: str | None = None) -> dict:
         report["preview"] = measure_preview(plan["preview_scene"], media, errors, plan["preview_runs"])
         report["noop"] = measure_noops(plan, report["scenes"], report["preview"], media, errors)
         report["scaling"] = measure_scaling(plan, tmp, errors)
+        if plan["sets"]:
+            from .bench_sets import measure_jobs, measure_narration
+
+            report["jobs"] = measure_jobs("l", plan["sets_resolution"], tmp, errors)
+            report["narration"] = measure_narration(plan["sets_quality"], plan["sets_resolution"], tmp, errors)
     report["targets"] = targets(report["scenes"], report["preview"], report["noop"], report["scaling"])
+    if report.get("narration") and "extra_warm" in report["narration"]:
+        n = report["narration"]
+        report["targets"].append({"name": f"narrated set, speech cache warm (-q{n['quality']}): extra wall time",
+                                  "value": n["extra_warm"], "limit": n["limit"], "unit": "share", "pass": n["pass"]})
     report["errors"] = errors
     report["machine"]["load_end"] = round(os.getloadavg()[0], 2)
     report["machine"]["steal"] = steal_share(ticks, cpu_ticks())
@@ -445,7 +461,9 @@ def make_plan(args) -> dict:
             "preview_scene": PREVIEW_SCENE if PREVIEW_SCENE in SCENES else scenes[0],
             "scaling_scene": SCALING_SCENE if SCALING_SCENE in SCENES else scenes[0],
             "tokens": d["tokens"], "dims": d["dims"], "scaling_resolution": parse_resolution(d["scaling_resolution"]),
-            "preview_runs": args.preview_runs or d["preview_runs"]}
+            "preview_runs": args.preview_runs or d["preview_runs"], "sets": d["sets"] if args.sets is None else args.sets,
+            "sets_quality": check_quality(args.sets_quality) if args.sets_quality else d["sets_quality"],
+            "sets_resolution": parse_resolution(d["sets_resolution"])}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -466,6 +484,10 @@ def main(argv: list[str] | None = None) -> int:
                                                     "(default 3; --quick: 1)")
     p.add_argument("--resolution", help=f"pixel size for the scene measurements, e.g. 320x180 "
                                         f"(default: the quality's own; --quick: {QUICK_RESOLUTION})")
+    p.add_argument("--sets", dest="sets", action="store_true", default=None,
+                   help="also time whole sets: --jobs 1 against 2, narrated against silent (default in full mode)")
+    p.add_argument("--no-sets", dest="sets", action="store_false", help="skip the whole-set measurements")
+    p.add_argument("--sets-quality", help="quality of the narrated/silent set comparison (default h; --quick: l)")
     try:
         args = p.parse_args(argv)
         plan = make_plan(args)
