@@ -44,7 +44,10 @@ class Progress:
             self.history = json.loads(self.history_path.read_text())
         except (OSError, ValueError):
             self.history = {}
-        self.tasks = {n: _Task(self.history.get(f"{n}/{label}", self.history.get(n, {})).get("video")) for n in names}
+        known = [v["video"] for k, v in self.history.items() if "/" not in k and isinstance(v, dict)]
+        typical = sum(known) / len(known) if known else None  # a lesson never rendered here: like the others
+        self.tasks = {n: _Task(self.history.get(f"{n}/{label}", self.history.get(n, {})).get("video", typical))
+                      for n in names}
         self.rate = self.history.get(f"rate/{label}")  # wall seconds per video second at this quality, last time
         self.start = time.monotonic()
         self.lines = 0

@@ -151,8 +151,8 @@ def render_scene(cfg: BlockConfig, spec: Lesson, target: Target, force: bool = F
         files[".mp4"] = clip  # last: the clip appears once everything beside it is in place
         publish(out, files, sections, {"inputs": digest(sources), "sources": sources, "config": cfg.as_dict(),
                                        "scene": spec.cls, "target": target.label(), "sections": names})
-    if progress is not None:
-        progress.finished(spec.name)
+        if progress is not None:
+            progress.finished(spec.name)  # while the work folder (and its progress file) is still there
     return out
 
 
