@@ -75,7 +75,9 @@ def _encode(encoder_cls, frames, repeats, tmp_path, name, transparent=False):
 
     h, w = frames[0].shape[:2]
     spec = (VideoEncoderSpec("mov", "qtrle", "argb", w, h, Fraction(15), ()) if transparent else
-            VideoEncoderSpec("mp4", "libx264", "yuv420p", w, h, Fraction(15), (("crf", "23"), ("preset", "veryfast"))))
+            VideoEncoderSpec("mp4", "libx264", "yuv420p", w, h, Fraction(15),  # manim.cfg's options
+                             (("crf", "23"), ("preset", "veryfast"), ("threads", "1"),
+                              ("x264-params", "cpu-independent=1"))))
     path = tmp_path / f"{name}.{spec.container_format}"
     enc = encoder_cls(target=path, spec=spec)
     for f, r in zip(frames, repeats):
