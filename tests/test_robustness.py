@@ -146,7 +146,8 @@ def test_parallel_renders_do_not_collide_and_frames_are_deterministic(tmp_path):
     r = subprocess.run(render_cmd(other, a, scenes=scenes), env={**clean_env(), "MALLOC_PERTURB_": "85"},
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
-    fresh = {n: frame_md5s(clip_path(BlockConfig(sentence=a), SCENES[n], Target("l", (192, 108), other))) for n in scenes}
+    fresh = {n: frame_md5s(clip_path(BlockConfig(sentence=a), SCENES[n], Target("l", (192, 108), other)))
+             for n in scenes}
     r = subprocess.run(render_cmd(media, a, "--force", scenes=scenes), env=clean_env(), capture_output=True,
                        text=True, timeout=600)
     assert r.returncode == 0, r.stderr
