@@ -174,5 +174,6 @@ def test_curve_ratios_are_read_from_the_plotted_norms():
         w = c.weight_grad_norm
         assert c.top_over_bottom == pytest.approx(w[5] / w[0])
         assert c.weakest_over_top == pytest.approx(min(w) / w[5])
+        assert w[c.weakest_layer] == min(w)
         assert c.weight_trend == trend(w[0], w[5])
     assert top_ratio(post, pre) == pytest.approx(post.weight_grad_norm[-1] / pre.weight_grad_norm[-1])

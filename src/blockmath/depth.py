@@ -135,6 +135,11 @@ class DepthCurve:
         return trend(float(self.weight_grad_norm[0]), float(self.weight_grad_norm[-1]))
 
     @property
+    def weakest_layer(self) -> int:
+        """The layer whose weights get the smallest gradient (the lowest such layer on a tie)."""
+        return int(np.argmin(self.weight_grad_norm))
+
+    @property
     def weakest_over_top(self) -> float:
         """The smallest layer's ‖∂loss/∂W‖ over the last layer's (≥ 1/2: no layer gets less than half of the top's)."""
         return float(self.weight_grad_norm.min() / self.weight_grad_norm[-1])
