@@ -12,7 +12,7 @@ from kit.fast import FadeIn, FadeOut
 from kit.layout import Box, content_band
 from kit.names import names
 from kit.plots import LogPlot
-from kit.style import BODY_SIZE, BUFF, INK, MUTED, NO_RESIDUAL, POST_NORM, SMALL_SIZE, STREAM, frame
+from kit.style import BG, BODY_SIZE, INK, MUTED, NO_RESIDUAL, POST_NORM, SMALL_SIZE, STREAM, frame
 from kit.text import scientific, text
 from kit.widgets import title
 
@@ -92,23 +92,25 @@ class DepthScene(TraceScene):
         self.play(Create(self.curves[self.post.label]), FadeIn(self.table.rows[self.post.label]), run_time=2.0)
         self.swap_caption(post_words(self.post, self.L), POST_NORM)
         self.wait(2.0)
-        for line in warmup_words(self.trace.depth_post_over_pre, self.L):
-            self.swap_caption(*line)
+        self.tops = VGroup(*[Dot(self.plot.point(self.L - 1, c.weight_grad_norm[-1]), radius=0.08, color=color(c))
+                             for c in (self.pre, self.post)])  # the two gradients the comparison is about
+        for i, line in enumerate(warmup_words(self.trace.depth_post_over_pre, self.L)):
+            self.swap_caption(*line, *([FadeIn(self.tops, scale=2.0)] if i == 0 else []))
             self.wait(2.5)
 
     def near_zero(self):
         self.beat("near-zero")
-        self.play(FadeOut(VGroup(self.plot, *self.curves.values(), self.table)), run_time=0.6)
+        self.play(FadeOut(VGroup(self.plot, *self.curves.values(), self.table, self.tops)), run_time=0.6)
         self.chart = self.change_chart(content_band(self.header))
         self.play(FadeIn(self.chart.frame))
         self.swap_caption(f"How far each {self.L}-block stack moves its input, ‖out − x‖ / ‖x‖, with branches at full "
                           f"size.")
         self.play(LaggedStart(*[GrowFromEdge(r.full, LEFT) for r in self.chart.rows], lag_ratio=0.2),
-                  *[FadeIn(r.full_value) for r in self.chart.rows])
+                  *[FadeIn(r.full_label) for r in self.chart.rows])
         self.wait(1.0)
         self.swap_caption(f"Now every branch starts near zero: its output weights × {NEAR_ZERO:g}.")
         self.play(LaggedStart(*[GrowFromEdge(r.near, LEFT) for r in self.chart.rows], lag_ratio=0.2),
-                  *[FadeIn(r.near_value) for r in self.chart.rows])
+                  *[FadeIn(r.near_label) for r in self.chart.rows])
         for line in near_zero_words(self.trace.depth_near_zero):
             self.swap_caption(*line)
             self.wait(2.0)
@@ -183,7 +185,9 @@ class DepthScene(TraceScene):
                 row.name.move_to([left - 0.3, (row.full.get_y() + row.near.get_y()) / 2, 0], aligned_edge=RIGHT)
             row.full_value.next_to(row.full, RIGHT, buff=0.12)
             row.near_value.next_to(row.near, RIGHT, buff=0.12)
-            row.add(row.name, row.full, row.near, row.full_value, row.near_value)
+            row.name_label, row.full_label, row.near_label = (VGroup(backing(m), m) for m in
+                                                              (row.name, row.full_value, row.near_value))
+            row.add(row.full, row.near, row.name_label, row.full_label, row.near_label)
             y -= 2 * bar_h + 0.06 + row_gap
         x_one = left + bar_max / vmax
         one = DashedLine([x_one, rows.get_top()[1] + 0.1, 0], [x_one, rows.get_bottom()[1] - 0.1, 0], color=MUTED,
@@ -192,13 +196,19 @@ class DepthScene(TraceScene):
         one_label.shift(RIGHT * max(0.0, box.left - one_label.get_left()[0]))
         one_label.shift(LEFT * max(0.0, one_label.get_right()[0] - box.right))
         key.next_to(rows, UP, buff=0.4).set_x(box.center[0])
-        chart = VGroup(key, rows, one, one_label)
+        chart = VGroup(key, one, rows, one_label)  # the mark at 1 runs behind the labels' backings
         chart.shift(UP * (box.center[1] - chart.get_center()[1]))
-        chart.frame, chart.rows = VGroup(key, *[r.name for r in rows], one, one_label), rows
+        chart.frame, chart.rows, chart.one = VGroup(key, one, *[r.name_label for r in rows], one_label), rows, one
         return chart
 
 
 # ---------------------------------------------------------------- what the captions say, decided by the numbers
+
+
+def backing(m) -> Rectangle:
+    """An opaque patch of background behind a label, so a guide line running behind it stops short of the text."""
+    return Rectangle(width=m.width + 0.12, height=m.height + 0.1, stroke_width=0, fill_color=BG,
+                     fill_opacity=1).move_to(m)
 
 
 def place_table(table: VGroup, band: Box) -> Box:
@@ -235,9 +245,9 @@ def post_words(c, L: int) -> str:
 
 def warmup_words(q: float, L: int) -> list[tuple[str, object]]:
     if q >= 2:
-        return [(f"At layer {L - 1}, post-norm's gradient is {factor(q)} times pre-norm's: too big for large first "
-                 f"steps.", POST_NORM),
-                ("That is why post-norm needs learning-rate warm-up (Xiong et al. 2020).", POST_NORM),
+        return [(f"At layer {L - 1}, post-norm's gradient is {factor(q)} times pre-norm's.", POST_NORM),
+                ("Large top-layer gradients at the start: why post-norm needs learning-rate warm-up (Xiong et al. "
+                 "2020).", POST_NORM),
                 ("Pre-norm's top gradients stay smaller: it trains without warm-up, one reason most LLMs use it.",
                  STREAM)]
     return [(f"At layer {L - 1}, post-norm's gradient is within 2× of pre-norm's here; Xiong et al. found it larger.",

@@ -96,7 +96,7 @@ def test_readouts_and_bars_show_the_trace(monkeypatch, runs, name):
             assert drawn.text_info.source == scientific(value)
             assert parse_scientific(drawn.text_info.source) == pytest.approx(value, rel=5e-3, abs=5e-3)
     rows = scene.chart.rows
-    one = scene.chart[2]  # the dashed mark at ‖out − x‖ / ‖x‖ = 1
+    one = scene.chart.one  # the dashed mark at ‖out − x‖ / ‖x‖ = 1
     unit = one.get_x() - rows[0].full.get_left()[0]  # scene units per 1
     for row, full, near in zip(rows, t.depth, t.depth_near_zero):
         for bar, value, c in ((row.full, row.full_value, full), (row.near, row.near_value, near)):
@@ -189,3 +189,43 @@ def test_every_caption_fits_its_lines(monkeypatch, runs):
         lines = 2 if w > h * 1.05 else 3
         for s in scene.said:
             assert len(wrap(s, 26, width)) <= lines, (name, s)
+
+
+class StraightLineCheck:
+    """The layout audit measures overlap by bounding boxes, so a perfectly vertical or horizontal line (a box of zero
+    width or height) is never seen crossing a text. This stricter check runs after every play: no such line may run
+    through a text unless the text sits on an opaque backing drawn over the line."""
+
+    def __init__(self):
+        self.crossings = set()
+
+    def observe(self, scene, moment):
+        from kit.audit import EPS, Auditor, _curve_points, _segments_hit, _within
+
+        if moment != "end":
+            return
+        texts, strokes, fills = Auditor().collect(scene)
+        opaque = [f for f in fills if f.mob.get_fill_opacity() >= 0.95]
+        for s in strokes:
+            if min(np.ptp(s.box, axis=0)) > 1e-9:
+                continue  # not a straight axis-parallel line: the audit sees it
+            for t in texts:
+                inner = t.box + np.array([[EPS, EPS], [-EPS, -EPS]])
+                if not any(_segments_hit(p, inner) for p in _curve_points(s.mob.points)):
+                    continue
+                if any(_within(t.box, f.box, EPS) and f.order > s.order for f in opaque):
+                    continue
+                self.crossings.add((scene.beat_name, t.mob.text_info.source))
+
+    def finish(self, scene):
+        pass
+
+
+@pytest.mark.parametrize("size", [(854, 480), (480, 854), (480, 480)])
+def test_no_straight_line_runs_through_a_text(monkeypatch, size):
+    from depth import DepthScene
+
+    check = StraightLineCheck()
+    monkeypatch.setattr(DepthScene, "auditor", check)
+    dry_run(DepthScene, monkeypatch, {}, size)
+    assert not check.crossings

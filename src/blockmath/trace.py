@@ -13,7 +13,7 @@ from .depth import DepthCurve, depth_analysis, top_ratio
 from .tokenize import CONTINUATION, InputError, is_continuation, is_word, tokenize
 
 SWEEP_STEP = 0.01  # λ resolution of the residual sweep (the slider moves in these steps)
-NEAR_ZERO = 0.01  # branch output scale for "layers start near zero" in the depth analysis
+NEAR_ZERO = 0.001  # branch output scale for "layers start near zero" in the depth analysis
 
 
 def whole_words(tokens: list[str]) -> list[tuple[int, str]]:
