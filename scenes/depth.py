@@ -21,7 +21,7 @@ PLAIN_STEPS = ("h = Attn(LN₁(x))", "out = MLP(LN₂(h))")  # a pre-norm block 
 SHORT = {("pre", True): "pre-norm", ("post", True): "post-norm", ("pre", False): "no residual"}  # names in tables
 TABLE_PITCH = 0.4  # between the rows of the readout table
 FAINT = 0.4  # opacity of the bars for branches at full size
-Y_TITLE = "‖∂loss/∂W‖ of each layer's weights (log scale)"
+Y_TITLE = "‖∂loss/∂W‖ of each layer's weight matrices (log scale)"
 
 
 def color(c) -> str:
@@ -50,7 +50,8 @@ class DepthScene(TraceScene):
         self.header = title("Why deep stacks train")
         steps = {c.label: (names(c.norm).attn_step, names(c.norm).mlp_step) if c.skip else PLAIN_STEPS
                  for c in self.trace.depth}
-        one_line = max(text("   ".join(v), SMALL_SIZE, mono=True).width for v in steps.values()) < frame().safe_width - 1
+        widest = max(text("   ".join(v), SMALL_SIZE, mono=True).width for v in steps.values())
+        one_line = widest < frame().safe_width - 1  # each stack's two steps side by side, or one under the other
         cards = VGroup(*[self.stack_card(c, steps[c.label], one_line) for c in self.trace.depth])
         cards.arrange(DOWN, buff=0.45, aligned_edge=LEFT)
         self.cards = cards.move_to(content_band(self.header).center)
@@ -224,7 +225,8 @@ def plain_words(c, L: int) -> str:
     k, w = c.weakest_layer, c.weakest_over_top
     if w <= 0.5:
         verb = "collapses" if w <= 0.01 else "shrinks"
-        return f"Without the residual, the gradient {verb}: layer {k}'s is {factor(1 / w)} times smaller than layer {L - 1}'s."
+        return (f"Without the residual, the gradient {verb}: layer {k}'s is {factor(1 / w)} times smaller than "
+                f"layer {L - 1}'s.")
     return f"Without the residual, every layer still gets at least half of layer {L - 1}'s gradient here."
 
 
