@@ -21,7 +21,7 @@ PLAIN_STEPS = ("h = Attn(LN₁(x))", "out = MLP(LN₂(h))")  # a pre-norm block 
 SHORT = {("pre", True): "pre-norm", ("post", True): "post-norm", ("pre", False): "no residual"}  # names in tables
 TABLE_PITCH = 0.4  # between the rows of the readout table
 FAINT = 0.4  # opacity of the bars for branches at full size
-Y_TITLE = "‖∂loss/∂W‖ of each layer's weight matrices (log scale)"
+Y_TITLE = "‖∂loss/∂W‖ per layer (log scale)"  # W: all six weight matrices of the layer
 
 
 def color(c) -> str:
@@ -72,7 +72,7 @@ class DepthScene(TraceScene):
         self.curves = {c.label: self.plot.curve(c.weight_grad_norm, color(c), downward=True) for c in self.trace.depth}
         self.play(FadeOut(self.cards), run_time=0.5)
         self.play(FadeIn(self.plot), FadeIn(self.table.header))
-        self.swap_caption(f"Backprop at the start: how strongly the loss pushes each layer's weights, layer "
+        self.swap_caption(f"Backprop at the start: how strongly the loss pushes each layer's weights W, layer "
                           f"{self.L - 1} down to 0.")
         for c in (self.plain, self.pre):
             self.play(Create(self.curves[c.label]), FadeIn(self.table.rows[c.label]), run_time=2.0)
