@@ -45,7 +45,7 @@ def layer_ticks(n: int) -> list[int]:
 class LogPlot(VGroup):
     """Axes for values per layer (x: layer 0 … n−1) on a log scale (y), filling `box`.
 
-    y_title sits above the axes, left-aligned; x_title under the layer labels, right-aligned. Faint grid lines mark
+    y_title sits above the axes, left-aligned; x_title on the layer labels' line, left of "0". Faint grid lines mark
     the labelled decades. `curve(values, color)` draws one line through (layer, value) for every layer.
     """
 
