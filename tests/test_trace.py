@@ -122,3 +122,10 @@ def test_placements_and_depth_views():
     assert np.allclose(post.ln1, t.block.x) and not np.allclose(post.out, t.block.out)
     assert {c.label for c in t.depth} == {c.label for c in t.depth_near_zero}
     assert t.depth_near_zero[0].rel_change < t.depth[0].rel_change
+
+
+def test_depth_post_over_pre_compares_the_top_layers():
+    t = compute_trace(BlockConfig())
+    pre, post = t.depth[0], t.depth[1]
+    assert (pre.norm, pre.skip, post.norm, post.skip) == ("pre", True, "post", True)
+    assert t.depth_post_over_pre == pytest.approx(post.weight_grad_norm[-1] / pre.weight_grad_norm[-1])

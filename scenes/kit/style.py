@@ -25,6 +25,11 @@ MLP = ManimColor("#f07178")  # the MLP / FFN and its update Δmlp
 DELTA = MLP  # an update Δ: in the residual clip it is the MLP's update
 RESULT = ManimColor("#f4e285")  # a result: h′, the block's output; also the tracked token's highlight
 
+# ---------------------------------------------------------------- stack variants compared in one chart (not components)
+# a residual + pre-norm stack is drawn in STREAM (its stream is a clean direct path); these are the other two
+POST_NORM = ManimColor("#9ece6a")  # a residual stack with post-norm (a LayerNorm on the stream after every add)
+NO_RESIDUAL = ManimColor("#d19a66")  # a stack without the residual path
+
 # ---------------------------------------------------------------- values (matrix cells, bars)
 POS = ManimColor("#f5a623")  # positive values
 NEG = ManimColor("#3f8fd8")  # negative values

@@ -9,11 +9,11 @@ import numpy as np
 
 from .config import BlockConfig
 from .core import Array, BlockParams, BlockTrace, block, embed, init_params, residual
-from .depth import DepthCurve, depth_analysis
+from .depth import DepthCurve, depth_analysis, top_ratio
 from .tokenize import CONTINUATION, InputError, is_continuation, is_word, tokenize
 
 SWEEP_STEP = 0.01  # λ resolution of the residual sweep (the slider moves in these steps)
-NEAR_ZERO = 0.01  # branch output scale for "layers start near zero" in the depth analysis
+NEAR_ZERO = 0.001  # branch output scale for "layers start near zero" in the depth analysis
 
 
 def whole_words(tokens: list[str]) -> list[tuple[int, str]]:
@@ -113,9 +113,15 @@ class Trace:
 
     @cached_property
     def depth(self) -> list[DepthCurve]:
-        """Deep-stack analysis with GPT-2's branch scaling 1/sqrt(2·depth) (computed on first use)."""
+        """Deep-stack analysis at the standard start, every branch at full size (computed on first use): residual +
+        pre-norm, residual + post-norm, no residual, on this sentence's block input and the same weights."""
         c = self.config
         return depth_analysis(self.block.x, c.depth, c.d_model, c.d_ff, c.n_heads, c.seed)
+
+    @cached_property
+    def depth_post_over_pre(self) -> float:
+        """At the standard start, the last layer's ‖∂loss/∂W‖ with post-norm over pre-norm's (Xiong et al. 2020)."""
+        return top_ratio(self.depth[1], self.depth[0])
 
     @cached_property
     def depth_near_zero(self) -> list[DepthCurve]:
