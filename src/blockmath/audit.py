@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -60,7 +61,8 @@ def audit_one(lesson_name: str, setting: Setting) -> list[str]:
     module = importlib.import_module(Path(lesson.file).stem)
     auditor = Auditor()
     with manim.tempconfig({"dry_run": True, "quality": "low_quality", "disable_caching": True,
-                           "pixel_width": setting.size[0], "pixel_height": setting.size[1]}):
+                           "pixel_width": setting.size[0], "pixel_height": setting.size[1],
+                           "media_dir": _WORKER_MEDIA}):
         scene_cls = getattr(module, lesson.cls)
         scene_cls.auditor = auditor
         try:
@@ -76,7 +78,13 @@ def audit_one(lesson_name: str, setting: Setting) -> list[str]:
     return [f"{lesson_name} · {setting.name} · {o}" for o in auditor.offences]
 
 
-def _init_worker(cache: str) -> None:
+_WORKER_MEDIA = ""  # this process's own manim media folder: manim writes an SVG per new text there, and two
+# processes sharing one would read each other's half-written files
+
+
+def _init_worker(cache: str, scratch: str) -> None:
+    global _WORKER_MEDIA
+    _WORKER_MEDIA = str(Path(scratch) / f"manim-{os.getpid()}")
     sys.path.insert(0, str(scenes_dir()))
     os.environ["BLOCKMATH_GLYPH_CACHE"] = cache
     os.environ.setdefault("BLOCKMATH_FAST", "1")
@@ -85,12 +93,13 @@ def _init_worker(cache: str) -> None:
 def run(lessons: list[str], settings: list[Setting], jobs: int, cache: Path, log=print) -> list[str]:
     """Every lesson in every setting, on `jobs` processes; all offences, in matrix order."""
     pairs = [(lesson, s) for s in settings for lesson in lessons]
-    if jobs <= 1:
-        _init_worker(str(cache))
-        results = [audit_one(*p) for p in pairs]
-    else:
-        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(str(cache),)) as pool:
-            results = list(pool.map(audit_one, *zip(*pairs)))
+    with tempfile.TemporaryDirectory(prefix="blockmath-audit-") as scratch:
+        if jobs <= 1:
+            _init_worker(str(cache), scratch)
+            results = [audit_one(*p) for p in pairs]
+        else:
+            with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(str(cache), scratch)) as pool:
+                results = list(pool.map(audit_one, *zip(*pairs)))
     offences = [line for r in results for line in r]
     for (lesson, s), r in zip(pairs, results):
         log(f"{'ok ' if not r else 'BAD'} {lesson} · {s.name}" + (f" ({len(r)} offences)" if r else ""))
