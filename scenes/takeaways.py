@@ -81,15 +81,19 @@ class TakeawaysScene(TraceScene):
                               "each token's row gets its own mean and spread; rows never mix")
         w, h = self.ln_panel.visual_size
         vmax = float(max(np.abs(x).max(), np.abs(ln).max()))
-        arrow_w = text("LN →", NOTE_SIZE).width + 0.3
-        fit = fit_cells(*x.shape, (w - arrow_w) / 2, h - 0.35, numbers=False, min_cell=0.07)
-        cell = min(fit.cell_w, fit.cell_h, 0.3)
-        self.ln_before = CellMatrix(x, vmax, cell, rows=fit.rows, cols=fit.cols, numbers=False)
-        self.ln_after = CellMatrix(x, vmax, cell, rows=fit.rows, cols=fit.cols, numbers=False)
+        gap, head_h = 0.7, text("LN(x)", NOTE_SIZE).height + 0.1
+        side = cells(*x.shape, (w - gap) / 2, h - head_h)  # x  →  LN(x)
+        stacked = cells(*x.shape, w, (h - gap) / 2 - head_h)  # x above LN(x)
+        down = stacked[1] * stacked[2] > side[1] * side[2]
+        fit, cw, ch = stacked if down else side
+        self.ln_before, self.ln_after = (CellMatrix(x, vmax, cw, ch, rows=fit.rows, cols=fit.cols, numbers=False)
+                                         for _ in range(2))
         heads = [text("x", NOTE_SIZE, STREAM), text("LN(x)", NOTE_SIZE, LN)]
         pair = VGroup(*[VGroup(hd, m).arrange(DOWN, buff=0.1) for hd, m in zip(heads, (self.ln_before, self.ln_after))])
-        pair.arrange(RIGHT, buff=arrow_w)
-        arrow = text("→", SMALL_SIZE, LN).move_to(VGroup(self.ln_before, self.ln_after))
+        pair.arrange(DOWN if down else RIGHT, buff=gap)
+        arrow = text("↓" if down else "→", SMALL_SIZE, LN)
+        arrow.move_to((pair[0][1].get_bottom() + pair[1][0].get_top()) / 2 if down else
+                      VGroup(self.ln_before, self.ln_after).get_center())
         self.ln_panel.show(VGroup(pair, arrow))
         self.play(FadeIn(self.ln_panel))
         self.swap_caption("LayerNorm: every row is rescaled with its own mean and spread; rows never mix.", LN)
@@ -104,11 +108,10 @@ class TakeawaysScene(TraceScene):
                                "the same weights, one token's row at a time; no row reads another")
         w, h = self.ffn_panel.visual_size
         box_w = text("FFN", SMALL_SIZE).width + 0.4
-        fit = fit_cells(*a.shape, (w - box_w - 0.5) / 2, h - 0.35, numbers=False, min_cell=0.07)
-        cell = min(fit.cell_w, fit.cell_h, 0.3)
+        fit, cw, ch = cells(*a.shape, (w - box_w - 0.5) / 2, h - text("Δmlp", NOTE_SIZE).height - 0.1)
         vmax = float(max(np.abs(a).max(), np.abs(m).max()))
-        self.ffn_inputs = CellMatrix(a, vmax, cell, rows=fit.rows, cols=fit.cols, numbers=False)
-        self.ffn_outputs = CellMatrix(np.zeros_like(m), vmax, cell, rows=fit.rows, cols=fit.cols, numbers=False)
+        self.ffn_inputs = CellMatrix(a, vmax, cw, ch, rows=fit.rows, cols=fit.cols, numbers=False)
+        self.ffn_outputs = CellMatrix(np.zeros_like(m), vmax, cw, ch, rows=fit.rows, cols=fit.cols, numbers=False)
         net = component_box("FFN", MLP, height=max(0.5, self.ffn_inputs.cells.height))
         heads = [text(self.n.ln2, NOTE_SIZE, STREAM if self.n.ln2 == "h" else LN), text(self.n.mlp, NOTE_SIZE, MLP)]
         cols = [VGroup(heads[0], self.ffn_inputs).arrange(DOWN, buff=0.1), net,
@@ -155,6 +158,14 @@ class TakeawaysScene(TraceScene):
 
 
 # ---------------------------------------------------------------- layout helpers
+
+
+def cells(n_rows: int, n_cols: int, width: float, height: float):
+    """A colour-only matrix's fit in width × height: (CellFit, cell width, cell height), cells at most 0.3 and
+    at most twice as long one way as the other (a window of rows or columns where even that does not fit)."""
+    fit = fit_cells(n_rows, n_cols, width, height, numbers=False, min_cell=0.07)
+    cw, ch = min(fit.cell_w, 0.3), min(fit.cell_h, 0.3)
+    return fit, min(cw, 2 * ch), min(ch, 2 * cw)
 
 
 def panel_boxes(band: Box) -> list[Box]:
