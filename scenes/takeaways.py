@@ -25,7 +25,7 @@ from kit.layout import Box, content_band, place
 from kit.matrices import CellMatrix, fit_cells, window
 from kit.names import names
 from kit.stack import StackedBars, legend_swatch
-from kit.style import BG, INK, LN, MLP, MUTED, NOTE_SIZE, PANEL, RESULT, SMALL_SIZE, STREAM, frame
+from kit.style import INK, LN, MLP, MUTED, NOTE_SIZE, PANEL, RESULT, SMALL_SIZE, STREAM, frame
 from kit.text import scientific, text
 from kit.widgets import component_box, label_text, paragraph, title
 
@@ -121,10 +121,11 @@ class TakeawaysScene(TraceScene):
         self.ffn_panel.show(visual)
         self.play(FadeIn(self.ffn_panel))
         self.swap_caption("FFN: one network with the same weights, applied to each token's row on its own.", MLP)
+        step = max(0.15, 2.4 / len(self.ffn_inputs.rows_shown))
         for r in self.ffn_inputs.rows_shown:
             mark = SurroundingRectangle(self.ffn_inputs.row(r), color=RESULT, buff=0.02, stroke_width=2)
             self.add(mark)
-            self.play(self.ffn_outputs.animate_to(m, rows=[r]), run_time=max(0.15, 2.4 / len(self.ffn_inputs.rows_shown)))
+            self.play(self.ffn_outputs.animate_to(m, rows=[r]), run_time=step)
             self.remove(mark)
         self.wait(0.5)
 
@@ -139,8 +140,8 @@ class TakeawaysScene(TraceScene):
                                 f"gradient reaching each of {L} blocks (log scale): {self.with_res.label} vs "
                                 f"{self.without.label}")
         w, h = self.grad_panel.visual_size
-        self.chart = GradientChart([self.with_res.grad_norm, self.without.grad_norm], ["with the residual", "without it"],
-                                   [STREAM, MUTED], w, h)
+        self.chart = GradientChart([self.with_res.grad_norm, self.without.grad_norm],
+                                   ["with the residual", "without it"], [STREAM, MUTED], w, h)
         self.grad_panel.show(self.chart)
         self.play(FadeIn(self.grad_panel.body), FadeIn(self.chart.frame))
         self.swap_caption(f"Backward through {L} blocks, layer 0 gets a gradient of {self.chart.shown[0]} with the "
@@ -153,7 +154,8 @@ class TakeawaysScene(TraceScene):
         self.beat("together")
         self.play(*[Indicate(p.heading, color=INK, scale_factor=1.05) for p in
                     (self.res_panel, self.ln_panel, self.ffn_panel, self.grad_panel)], run_time=1.2)
-        self.swap_caption("Attention lets tokens talk and the FFN lets each one think; the residual stream carries both.")
+        self.swap_caption("Attention lets tokens talk and the FFN lets each one think; "
+                          "the residual stream carries both.")
         self.wait(3.0)
 
 

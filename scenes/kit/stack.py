@@ -53,15 +53,16 @@ class StackedBars(VGroup):
             if d is None:
                 if numbers:
                     self.gaps.add(text("⋮", NOTE_SIZE, MUTED).move_to([bar_max + 0.2 + self.number_w / 2, y, 0]))
-                else:
-                    self.gaps.add(text("⋮", NOTE_SIZE, MUTED).move_to([0, y, 0]))
+                else:  # beside the axis, not on it (a gap row has no bars)
+                    self.gaps.add(text("⋮", NOTE_SIZE, MUTED).move_to([0.2, y, 0]))
                 continue
             w = self._length(base[d])
             ghost = Rectangle(width=max(w, MIN_W), height=row_h * GHOST_H, stroke_width=1.5, stroke_color=base_color,
                               fill_opacity=0)
             ghost.move_to([np.sign(base[d]) * w / 2, y, 0])
             self.ghosts.add(DashedVMobject(ghost, num_dashes=max(4, int(2 * (w + row_h) / 0.12)), dashed_ratio=0.55))
-            for group, h, color, opacity in ((self.bases, BASE_H, base_color, 0.85), (self.steps, STEP_H, step_color, 0.95)):
+            for group, h, color, opacity in ((self.bases, BASE_H, base_color, 0.85),
+                                             (self.steps, STEP_H, step_color, 0.95)):
                 group.add(Rectangle(width=MIN_W, height=row_h * h, stroke_width=0, fill_color=color,
                                     fill_opacity=opacity).move_to([0, y, 0]))
             self.ticks.add(Line([0, y - row_h * TICK_H / 2, 0], [0, y + row_h * TICK_H / 2, 0], color=result_color,
