@@ -52,6 +52,7 @@ class TakeawaysScene(TraceScene):
         self.boxes = panel_boxes(content_band(self.header))
         self.play(FadeIn(self.header))
         self.swap_caption("Four ideas from this series, each shown once more with this sentence's numbers.")
+        self.wait(1.0)
 
     def residual_keeps_the_backbone(self):
         self.beat("residual")
