@@ -129,3 +129,27 @@ def test_depth_post_over_pre_compares_the_top_layers():
     pre, post = t.depth[0], t.depth[1]
     assert (pre.norm, pre.skip, post.norm, post.skip) == ("pre", True, "post", True)
     assert t.depth_post_over_pre == pytest.approx(post.weight_grad_norm[-1] / pre.weight_grad_norm[-1])
+
+
+def test_sweep_step_ratio_against_a_hand_computation():
+    """‖λΔ‖ / ‖h‖ per grid λ, checked with sums of squares written out by hand (no numpy norms)."""
+    t = compute_trace(BlockConfig(lambdas=(0.0, -1.5, 3.0)))
+    s = t.sweep
+    h_len = sum(v * v for v in s.h) ** 0.5
+    d_len = sum(v * v for v in s.delta) ** 0.5
+    for lam in (-1.5, -0.37, 0.0, 1.0, 3.0):
+        i = s.index(lam)
+        step = [float(s.lam[i]) * v for v in s.delta]
+        assert s.ratio[i] == pytest.approx(sum(v * v for v in step) ** 0.5 / h_len, rel=1e-12)
+    assert s.ratio[s.index(0.0)] == 0.0
+    assert s.ratio[s.index(1.0)] == pytest.approx(d_len / h_len, rel=1e-12)
+
+
+@pytest.mark.parametrize("lambdas", [(0.0, -1.0), (2.5,), (-3.0, -2.0)])
+def test_sweep_grid_always_holds_0_and_1(lambdas):
+    """The identity (λ = 0) and the block's real step (λ = 1) are on every grid, whatever λ values were chosen."""
+    s = compute_trace(BlockConfig(lambdas=lambdas)).sweep
+    assert s.lam[0] == min(lambdas + (0.0,)) and s.lam[-1] == max(lambdas + (1.0,))
+    for lam in (0.0, 1.0, *lambdas):
+        assert s.lam[s.index(lam)] == pytest.approx(lam)
+    assert np.array_equal(s.out[s.index(0.0)], s.h) and np.allclose(s.out[s.index(1.0)], s.h + s.delta)

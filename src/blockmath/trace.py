@@ -68,10 +68,11 @@ class ResidualSweep:
 
     h: Array  # [d] the state before the update (stream after attention)
     delta: Array  # [d] the update Δ (the FFN output for this token)
-    lam: Array  # [K] λ grid, SWEEP_STEP apart
+    lam: Array  # [K] λ grid, SWEEP_STEP apart, covering the config's λ values, 0 and 1
     out: Array  # [K, d] h + λΔ
     cos_to_h: Array  # [K] cosine similarity of h + λΔ to h
     norm: Array  # [K] ‖h + λΔ‖
+    ratio: Array  # [K] ‖λΔ‖ / ‖h‖: how big the added step is next to the state it revises
     replace_cos: float  # cosine similarity of Δ to h (what survives a replacement)
     replace_norm: float  # ‖Δ‖
 
@@ -82,6 +83,11 @@ class ResidualSweep:
 
 def _cos(a: Array, b: Array) -> Array:  # [..., d], [d] -> [...]
     return (a @ b) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b))
+
+
+def step_ratio(h: Array, delta: Array, lam: Array) -> Array:  # [d], [d], [K] -> [K]
+    """‖λΔ‖ / ‖h‖ for each λ: the size of the step added to the state, relative to the state (all dimensions)."""
+    return np.abs(lam) * np.linalg.norm(delta) / np.linalg.norm(h)
 
 
 @dataclass(frozen=True)
@@ -146,10 +152,10 @@ def compute_trace(config: BlockConfig) -> Trace:
                         params.ln1_gamma * normalized + params.ln1_beta)
 
     h, delta = bt.h_attn[tracked], bt.ffn_out[tracked]  # [d], [d]
-    lo, hi = min(config.lambdas + (0.0,)), max(config.lambdas + (0.0,))
+    lo, hi = min(config.lambdas + (0.0, 1.0)), max(config.lambdas + (0.0, 1.0))  # 0 (identity), 1 (the real step)
     lam = np.round(np.arange(round((hi - lo) / SWEEP_STEP) + 1) * SWEEP_STEP + lo, 10)  # [K]
     out = residual(h[None, :], delta[None, :], lam[:, None])  # [K, d]
-    sweep = ResidualSweep(h, delta, lam, out, _cos(out, h), np.linalg.norm(out, axis=-1),
+    sweep = ResidualSweep(h, delta, lam, out, _cos(out, h), np.linalg.norm(out, axis=-1), step_ratio(h, delta, lam),
                           float(_cos(delta, h)), float(np.linalg.norm(delta)))
 
     top = tuple(int(i) for i in np.argsort(-np.abs(bt.ffn_post[tracked]), kind="stable")[:3])
