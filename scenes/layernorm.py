@@ -155,7 +155,8 @@ class LayerNormScene(TraceScene):
             lw = min(1.3, max(label_text(w, SMALL_SIZE, 1.3).width for w in t.tokens)) + 0.15
             cells = (band.width - lw - 2 * STATS_W - ARROW_W - 0.4) / 2
             in_box = Box(band.left, band.left + lw + cells, band.bottom, band.top)
-        m_in = token_matrix(s.source, in_box, vmax, labels=t.tokens, keep_row=tr, highlight=tr)
+        m_in = token_matrix(s.source, in_box, vmax, labels=t.tokens, keep_row=tr, highlight=tr,
+                            cells_width=None if stacked else cells)
         m_out = m_in.target_for(s.out)
         rows = m_in.rows_shown
         ys = [m_in.row(r).get_center()[1] for r in rows]
@@ -257,9 +258,11 @@ class LayerNormScene(TraceScene):
         return VGroup(lines, labels)
 
     def morph(self, start, end):
-        """The working bars and their numbers glide from one trace row to the next (ends exactly on the trace)."""
+        """The working bars glide from one trace row to the next; their numbers show the first row, then (from
+        halfway) the second: never a value the trace does not hold."""
         start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
-        return UpdateFromAlphaFunc(self.bars[1], lambda m, a: m.set_values(end if a >= 1 else start + a * (end - start)))
+        return UpdateFromAlphaFunc(self.bars[1], lambda m, a: m.set_values(
+            end if a >= 1 else start + a * (end - start), shown=start if a < 0.5 else end))
 
     def new_step(self, s: str):
         """Animations that replace the formula over the working bars."""

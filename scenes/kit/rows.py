@@ -7,13 +7,13 @@ Shared by the lessons that follow one token through a [tokens × dimensions] ten
 from __future__ import annotations
 
 import numpy as np
-from manim import Rectangle
+from manim import RIGHT, UP, Rectangle, VGroup
 
 from kit.layout import Box
 from kit.matrices import CellMatrix, Window, fit_cells, window
-from kit.style import BODY_SIZE, NOTE_SIZE, RESULT, SMALL_SIZE, frame
+from kit.style import BODY_SIZE, INK, NOTE_SIZE, RESULT, SMALL_SIZE, frame
 from kit.text import text
-from kit.widgets import label_text
+from kit.widgets import center_on_line, label_text, paragraph
 
 LABEL_MAX_W = 1.3  # the widest a row label may be (longer ones are elided with "…")
 LABEL_BUFF = 0.15  # between a label and its row's first cell (as CellMatrix places it)
@@ -62,16 +62,18 @@ def label_width_for(labels, size: float, max_width: float = LABEL_MAX_W) -> floa
 
 def token_matrix(values, box: Box, vmax: float, labels=None, keep_row: int | None = None, places: int = 1,
                  numbers: bool = True, max_cell: float = 0.56, max_label_w: float = LABEL_MAX_W,
-                 highlight: int | None = None) -> CellMatrix:
+                 highlight: int | None = None, cells_width: float | None = None) -> CellMatrix:
     """A CellMatrix of values [R, C] with the largest legible cells that fit box (labels included), centred in it.
 
-    Rows and columns that do not fit are elided (a "⋮" row, a "…" column); keep_row stays in view.
+    Rows and columns that do not fit are elided (a "⋮" row, a "…" column); keep_row stays in view. cells_width:
+    the most the cells may take across (for a second matrix of the same shape beside this one).
     """
     values = np.asarray(values, dtype=float)
     n_rows, n_cols = values.shape
     lw = label_width_for(labels, NOTE_SIZE, max_label_w) if labels is not None else 0.0
     room = lw + LABEL_BUFF if labels is not None else 0.0
-    fit = fit_cells(n_rows, n_cols, box.width - room, box.height, numbers=numbers, places=places, max_cell=max_cell)
+    across = box.width - room if cells_width is None else min(box.width - room, cells_width)
+    fit = fit_cells(n_rows, n_cols, across, box.height, numbers=numbers, places=places, max_cell=max_cell)
     size = label_size_for(fit.cell_h)
     if labels is not None:
         lw = label_width_for(labels, size, max_label_w)
@@ -102,3 +104,29 @@ def quoted(token: str, size: float = BODY_SIZE, share: float = 0.5) -> str:
     would not fit a tall frame's line)."""
     room = share * frame().safe_width - text("“”", size).width
     return f"“{label_text(token, size, room).text_info.source}”"
+
+
+def token_panel(heading: str, color, trace, box: Box):
+    """A heading over two columns of the sentence's tokens (left: from, right: to), fitted to box.
+    Returns the panel and (left labels, right labels, shown token indices): labels indexed by token."""
+    n = len(trace.tokens)
+    head = paragraph(heading, SMALL_SIZE, box.width, color)
+    room = box.height - head.height - 0.3
+    row_h = min(0.5, room / n)
+    rows = list(range(n)) if row_h >= 0.24 else [r for r in window_keeping(n, int(room // 0.24), [trace.tracked])
+                                                 if r is not None]
+    row_h = max(row_h, 0.24)
+    size = label_size_for(row_h)
+    lw = min(LABEL_MAX_W, (box.width - 1.2) / 2)
+    half = float(np.clip((box.width - 2 * lw) / 2 - 0.2, 0.6, 1.6))  # from the middle to either column
+    left, right = {}, {}
+    for k, r in enumerate(rows):
+        color_r = RESULT if r == trace.tracked else INK
+        left[r] = center_on_line(label_text(trace.tokens[r], size, lw, color_r), -k * row_h)
+        left[r].shift(RIGHT * (-half - left[r].get_right()[0]))
+        right[r] = center_on_line(label_text(trace.tokens[r], size, lw, color_r), -k * row_h)
+        right[r].shift(RIGHT * (half - right[r].get_left()[0]))
+    cols = VGroup(*left.values(), *right.values())
+    head.next_to(cols, UP, buff=0.3)
+    panel = VGroup(head, cols).move_to(box.center)
+    return panel, (left, right, rows)
