@@ -270,9 +270,9 @@ class FFNScene(TraceScene):
     # ---------------------------------------------------------------- helpers
 
     def morph(self, src, dst) -> ReplacementTransform:
-        """src (taken off the scene, wherever it sat) turns into dst, which stays."""
+        """src (taken off the scene, wherever it sat, and left as it was) turns into dst, which stays."""
         self.remove(*src.get_family())
-        return ReplacementTransform(src, dst)
+        return ReplacementTransform(src.copy(), dst)
 
     def vanish(self, *mobs, run_time: float = 0.6):
         """Fade mobjects out and take them (and their parts, wherever they sit) off the scene."""

@@ -11,7 +11,7 @@ from manim import RIGHT, UP, Rectangle, VGroup
 
 from kit.layout import Box
 from kit.matrices import CellMatrix, Window, fit_cells, window
-from kit.style import BODY_SIZE, INK, NOTE_SIZE, RESULT, SMALL_SIZE, frame
+from kit.style import BODY_SIZE, INK, MUTED, NOTE_SIZE, RESULT, SMALL_SIZE, frame
 from kit.text import text
 from kit.widgets import center_on_line, label_text, paragraph
 
@@ -113,20 +113,22 @@ def token_panel(heading: str, color, trace, box: Box):
     head = paragraph(heading, SMALL_SIZE, box.width, color)
     room = box.height - head.height - 0.3
     row_h = min(0.5, room / n)
-    rows = list(range(n)) if row_h >= 0.24 else [r for r in window_keeping(n, int(room // 0.24), [trace.tracked])
-                                                 if r is not None]
+    slots = list(range(n)) if row_h >= 0.24 else window_keeping(n, int(room // 0.24), [trace.tracked])
     row_h = max(row_h, 0.24)
     size = label_size_for(row_h)
     lw = min(LABEL_MAX_W, (box.width - 1.2) / 2)
     half = float(np.clip((box.width - 2 * lw) / 2 - 0.2, 0.6, 1.6))  # from the middle to either column
-    left, right = {}, {}
-    for k, r in enumerate(rows):
+    left, right, gaps = {}, {}, VGroup()
+    for k, r in enumerate(slots):
+        if r is None:  # tokens left out: "⋮" in both columns
+            gaps.add(*[text("⋮", NOTE_SIZE, MUTED).move_to([x, -k * row_h, 0]) for x in (-half - lw / 2, half + lw / 2)])
+            continue
         color_r = RESULT if r == trace.tracked else INK
         left[r] = center_on_line(label_text(trace.tokens[r], size, lw, color_r), -k * row_h)
         left[r].shift(RIGHT * (-half - left[r].get_right()[0]))
         right[r] = center_on_line(label_text(trace.tokens[r], size, lw, color_r), -k * row_h)
         right[r].shift(RIGHT * (half - right[r].get_left()[0]))
-    cols = VGroup(*left.values(), *right.values())
+    cols = VGroup(*left.values(), *right.values(), gaps)
     head.next_to(cols, UP, buff=0.3)
     panel = VGroup(head, cols).move_to(box.center)
-    return panel, (left, right, rows)
+    return panel, (left, right, [r for r in slots if r is not None])
