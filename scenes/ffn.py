@@ -214,7 +214,7 @@ class FFNScene(TraceScene):
             cells = (band.width - lw - net_w) / 2
             self.inputs = token_matrix(b.ln2, Box(band.left, band.left + lw + cells, band.bottom, band.top),
                                        self.m_in.vmax, labels=t.tokens, keep_row=tr, highlight=tr, cells_width=cells)
-            length = self.inputs.cells.height * 0.8
+            length = max(self.inputs.cells.height * 0.8, min(band.height, 3.0))  # a few tokens: still a network
             net = Net(d, f, b, length, narrow_side(length, d, f), 1.0, False, (), 0.06)
         outs = self.inputs.target_for(b.ffn_out)
         if self.stacked:

@@ -7,7 +7,7 @@ x in a pre-norm block (output LN₁(x)), x + Δattn in a post-norm block (output
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, RIGHT, UP, Arrow, DashedLine, FadeTransform, LaggedStart, Line, ReplacementTransform, \
+from manim import DOWN, LEFT, RIGHT, UP, Arrow, DashedLine, FadeTransform, LaggedStart, Line, ReplacementTransform, \
     UpdateFromAlphaFunc, VGroup
 
 from kit.base import TraceScene
@@ -68,7 +68,7 @@ class LayerNormScene(TraceScene):
         self.swap_caption(f"Its {d} numbers as bars: on the left as they are, on the right through each step.")
         self.wait(0.8)
 
-        self.play(FadeIn(self.mu_guide), FadeIn(self.readouts))
+        self.play(FadeIn(self.mu_guide), FadeIn(self.readouts[:3]))
         self.swap_caption(f"μ and σ: the mean and the spread (std) of this row's own {d} numbers.")
         self.wait(1.0)
 
@@ -91,7 +91,7 @@ class LayerNormScene(TraceScene):
     def all_rows(self):
         self.beat("all-rows")
         d = self.trace.config.d_model
-        self.panel = VGroup(*self.bars, self.bar_heads, self.token_line, self.readouts)
+        self.panel = VGroup(*self.bars, self.bar_heads, self.readouts)
         self.vanish(self.panel, self.step_label)
         VGroup(self.in_group, self.in_focus).shift(-self.to_centre)
         self.play(FadeIn(self.in_group), FadeIn(self.in_focus))
@@ -204,10 +204,9 @@ class LayerNormScene(TraceScene):
         """The tracked row twice, as bars: as it is (left) and through the steps (right); μ σ readouts below."""
         t, s, tr = self.trace, self.trace.ln1_steps, self.trace.tracked
         d, band, portrait = t.config.d_model, self.band, frame().portrait
-        self.token_line = label_text(f"“{t.tracked_token}”", SMALL_SIZE, band.width, RESULT)
         lh, nh = line_height(SMALL_SIZE), line_height(NOTE_SIZE)
-        foot = 2 * lh + nh + 0.5  # guide marks, readouts, note
-        avail = band.height - 2 * lh - 0.5 - foot
+        heads, foot = lh + HEAD_GAP + 0.1, 2 * lh + nh + 0.45  # over the bars; under them: guide marks, readouts, note
+        avail = band.height - heads - foot
         row_h = float(np.clip(avail / d, BAR_ROW[0], BAR_ROW[2] if portrait else BAR_ROW[1]))
         slots = int(avail // row_h)
         rows = window(d, slots) if d > slots else None
@@ -224,18 +223,20 @@ class LayerNormScene(TraceScene):
         self.step_label = self.head(self.sym, LN)
         for h, b in ((self.bar_heads[0], before), (self.step_label, work)):
             set_baseline(h, b.axis.get_top()[1] + HEAD_GAP).set_x(b.axis.get_x())
-        self.token_line.next_to(VGroup(self.bar_heads, self.step_label), UP, buff=0.2)
         self.bar_x = lambda v: work.axis.get_x() + v / work.scale_ * work.bar_max
         self.readouts = VGroup(
             VGroup(text("μ =", SMALL_SIZE, LN), number(s.mean[tr], 2, SMALL_SIZE, RESULT)).arrange(RIGHT, buff=0.1),
             VGroup(text("σ =", SMALL_SIZE, LN), number(s.std[tr], 2, SMALL_SIZE, RESULT)).arrange(RIGHT, buff=0.1),
         ).arrange(RIGHT, buff=GAP)
+        room = band.width - self.readouts.width - GAP
+        self.token_line = label_text(f"“{t.tracked_token}”:", SMALL_SIZE, room, RESULT)  # whose row, beside its μ, σ
+        set_baseline(self.token_line.next_to(self.readouts, LEFT, buff=GAP), self.readouts[1][0].get_bottom()[1])
         note = text(f"μ, σ: mean and std of all {d} numbers of the row", NOTE_SIZE, MUTED)
-        self.readouts.add(note)
-        note.next_to(self.readouts[:2], DOWN, buff=0.15)
+        self.readouts.add(note, self.token_line)
+        note.next_to(self.readouts[:2], DOWN, buff=0.15).set_x(VGroup(self.token_line, *self.readouts[:2]).get_x())
         self.readouts.next_to(work.axis, DOWN, buff=lh + 0.2)
         self.readouts.set_x(VGroup(*self.bars).get_center()[0])
-        panel = VGroup(*self.bars, self.bar_heads, self.step_label, self.token_line, self.readouts)
+        panel = VGroup(*self.bars, self.bar_heads, self.step_label, self.readouts)
         left, right = before.axis.get_x() - bar_max, work.axis.get_x() - bar_max + width
         panel.shift(band.center - np.array([(left + right) / 2, panel.get_center()[1], 0]))
         self.mu_guide = self.guides([s.mean[tr]], ["μ"])

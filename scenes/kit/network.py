@@ -27,7 +27,7 @@ class Net(VGroup):
         super().__init__()
         self.vertical = vertical
         hmax = float(max(np.abs(block.ffn_pre).max(), np.abs(block.ffn_post).max()))
-        cell, win = (min(0.3, length / f), list(range(f))) if f <= length // 0.12 else \
+        cell, win = (min(0.3, length / f), list(range(f))) if f <= length // 0.09 else \
             (0.25, window_keeping(f, int(length // 0.25), keep))
         length = cell * len(win)
         size = (cell, HIDDEN_W) if vertical else (HIDDEN_W, cell)
