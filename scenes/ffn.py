@@ -40,7 +40,7 @@ class FFNScene(TraceScene):
         t, d = self.trace, self.trace.config.d_model
         f = t.config.d_ff
         chain = "\u00a0".join(f"{d} → {f} → GELU → {d}".split(" "))  # no line break inside it
-        self.header = title("FFN: each token on its own", f"the MLP: {chain}, the same for every token")
+        self.header = title("FFN: each token on its own", f"one MLP, {chain}, for every token")
         self.band = content_band(self.header)
         vmax = float(max(np.abs(t.block.ln2).max(), np.abs(t.block.ffn_out).max()))
         box = self.band.below(line_height(SMALL_SIZE) + HEAD_GAP)
@@ -81,7 +81,7 @@ class FFNScene(TraceScene):
         self.play(LaggedStart(*[FadeIn(VGroup(*m)) for m in zip(self.top_boxes, self.top_leads, self.top_numbers)],
                               lag_ratio=0.3, run_time=1.0))
         strongest = "The strongest hidden unit" if k == 1 else f"The {k} strongest hidden units"
-        self.swap_caption(f"{strongest} for {self.tok} (largest size after GELU).", MLP)
+        self.swap_caption(f"{strongest} for {self.tok} (largest absolute value after GELU).", MLP)
         self.wait(1.2)
         self.play(FadeIn(self.out_vec), FadeIn(self.heads[2]))
         self.swap_caption(f"W₂ ({f}×{d}) and b₂ bring them back to {d} numbers: {self.n.mlp}, the MLP's output.",

@@ -83,7 +83,7 @@ class LayerNormScene(TraceScene):
                   FadeTransform(self.sd_guides[1], self.unit_guides[1]), run_time=1.6)
         self.wait(0.8)
 
-        self.swap_caption("Then γ scales and β shifts each dimension: learned, the same for every row.", LN,
+        self.swap_caption("Then γ scales and β shifts each dimension: model weights, the same for every row.", LN,
                           *self.new_step(f"γ · ({self.sym} − μ) / σ + β"))
         self.play(self.morph(s.normalized[tr], s.out[tr]), FadeOut(self.unit_guides), run_time=1.6)
         self.wait(1.0)
@@ -117,7 +117,7 @@ class LayerNormScene(TraceScene):
                     self.row_arrows, self.lanes, self.mu_numbers, self.sigma_numbers, self.stat_gaps)
         self.step_label = out_head
         self.play(FadeIn(self.panel), FadeIn(out_head))
-        self.swap_caption(f"{tok} before and after: the same dimensions, a tidier scale. Nothing was added.",
+        self.swap_caption(f"{tok} before and after: the same dimensions, a tidier scale, no other token involved.",
                           RESULT)
         self.wait(2.0)
         self.swap_caption("LayerNorm tidies scale, it adds no knowledge; each row is normalized on its own.",
@@ -228,14 +228,14 @@ class LayerNormScene(TraceScene):
             VGroup(text("μ =", SMALL_SIZE, LN), number(s.mean[tr], 2, SMALL_SIZE, RESULT)).arrange(RIGHT, buff=0.1),
             VGroup(text("σ =", SMALL_SIZE, LN), number(s.std[tr], 2, SMALL_SIZE, RESULT)).arrange(RIGHT, buff=0.1),
         ).arrange(RIGHT, buff=GAP)
-        room = band.width - self.readouts.width - GAP
+        room = min(band.width, 2 * width + GAP) - self.readouts.width - GAP  # no wider than the two panels
         self.token_line = label_text(f"“{t.tracked_token}”:", SMALL_SIZE, room, RESULT)  # whose row, beside its μ, σ
         set_baseline(self.token_line.next_to(self.readouts, LEFT, buff=GAP), self.readouts[1][0].get_bottom()[1])
         note = text(f"μ, σ: mean and std of all {d} numbers of the row", NOTE_SIZE, MUTED)
         self.readouts.add(note, self.token_line)
         note.next_to(self.readouts[:2], DOWN, buff=0.15).set_x(VGroup(self.token_line, *self.readouts[:2]).get_x())
         self.readouts.next_to(work.axis, DOWN, buff=lh + 0.2)
-        self.readouts.set_x(VGroup(*self.bars).get_center()[0])
+        self.readouts.set_x(before.axis.get_x() - bar_max + (2 * width + GAP) / 2)
         panel = VGroup(*self.bars, self.bar_heads, self.step_label, self.readouts)
         left, right = before.axis.get_x() - bar_max, work.axis.get_x() - bar_max + width
         panel.shift(band.center - np.array([(left + right) / 2, panel.get_center()[1], 0]))

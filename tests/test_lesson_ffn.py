@@ -66,7 +66,7 @@ def test_ffn_scene_shows_the_trace(monkeypatch, name):
 def test_the_true_sizes_are_said(monkeypatch, name):
     scene, t = run(monkeypatch, name)
     d, f = t.config.d_model, t.config.d_ff
-    assert scene.header[1].source == f"the MLP: {d}\u00a0→\u00a0{f}\u00a0→\u00a0GELU\u00a0→\u00a0{d}, the same for every token"
+    assert scene.header[1].source == f"one MLP, {d}\u00a0→\u00a0{f}\u00a0→\u00a0GELU\u00a0→\u00a0{d}, for every token"
     assert [lab[1].text_info.source for lab in scene.net.labels] == [f"{d}×{f}", f"{f}×{d}"]
     assert any(f"into {f} hidden numbers" in c for c in scene.captions)
     assert any(f"back to {d} numbers" in c for c in scene.captions)
