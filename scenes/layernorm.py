@@ -18,7 +18,7 @@ from kit.names import names
 from kit.rows import quoted, row_box, token_matrix
 from kit.style import GAP, LN, MUTED, NOTE_SIZE, NUMBER_SIZE, RESULT, SMALL_SIZE, STREAM, frame
 from kit.text import number, text
-from kit.widgets import baseline_text, label_text, set_baseline, title
+from kit.widgets import baseline_of, baseline_text, label_text, set_baseline, title
 
 STATS_W = 0.72  # width of the μ and σ columns
 ARROW_W = 0.5  # the per-row arrows between the stats and the output matrix
@@ -224,13 +224,10 @@ class LayerNormScene(TraceScene):
         for h, b in ((self.bar_heads[0], before), (self.step_label, work)):
             set_baseline(h, b.axis.get_top()[1] + HEAD_GAP).set_x(b.axis.get_x())
         self.bar_x = lambda v: work.axis.get_x() + v / work.scale_ * work.bar_max
-        self.readouts = VGroup(
-            VGroup(text("μ =", SMALL_SIZE, LN), number(s.mean[tr], 2, SMALL_SIZE, RESULT)).arrange(RIGHT, buff=0.1),
-            VGroup(text("σ =", SMALL_SIZE, LN), number(s.std[tr], 2, SMALL_SIZE, RESULT)).arrange(RIGHT, buff=0.1),
-        ).arrange(RIGHT, buff=GAP)
+        self.readouts = VGroup(readout("μ =", s.mean[tr]), readout("σ =", s.std[tr])).arrange(RIGHT, buff=GAP)
         room = min(band.width, 2 * width + GAP) - self.readouts.width - GAP  # no wider than the two panels
         self.token_line = label_text(f"“{t.tracked_token}”:", SMALL_SIZE, room, RESULT)  # whose row, beside its μ, σ
-        set_baseline(self.token_line.next_to(self.readouts, LEFT, buff=GAP), self.readouts[1][0].get_bottom()[1])
+        set_baseline(self.token_line.next_to(self.readouts, LEFT, buff=GAP), baseline_of(self.readouts[1][0]))
         note = text(f"μ, σ: mean and std of all {d} numbers of the row", NOTE_SIZE, MUTED)
         self.readouts.add(note, self.token_line)
         note.next_to(self.readouts[:2], DOWN, buff=0.15).set_x(VGroup(self.token_line, *self.readouts[:2]).get_x())
@@ -271,3 +268,10 @@ class LayerNormScene(TraceScene):
         set_baseline(label, self.bars[1].axis.get_top()[1] + HEAD_GAP).set_x(self.bars[1].axis.get_x())
         old, self.step_label = self.step_label, label
         return FadeOut(old), FadeIn(label)
+
+
+def readout(name: str, value: float) -> VGroup:
+    """'μ = 0.57': the name and the trace's value on one baseline."""
+    lab, num = baseline_text(name, SMALL_SIZE, LN), number(value, 2, SMALL_SIZE, RESULT)
+    num.next_to(lab, RIGHT, buff=0.1)
+    return VGroup(lab, num.shift(UP * (baseline_of(lab) - num.get_bottom()[1])))
