@@ -1,378 +1,296 @@
-"""FFNScene: the same small network (d → 4d → GELU → d) runs on every token separately.
+"""FFNScene: the same small network (d_model → d_ff → GELU → d_model) runs on every token separately.
 
-Attention moves information between tokens; the FFN computes within one token.
+Attention moves information between tokens; the MLP (the FFN) computes within one token.
 """
 
 from __future__ import annotations
 
-from itertools import pairwise
-
 import numpy as np
-from manim import (
-    DOWN,
-    LEFT,
-    RIGHT,
-    UP,
-    Arrow,
-    Create,
-    LaggedStart,
-    Line,
-    MoveToTarget,
-    Polygon,
-    Rectangle,
-    SurroundingRectangle,
-    Transform,
-    VGroup,
-)
+from manim import DOWN, LEFT, RIGHT, UP, Arrow, LaggedStart, Line, ReplacementTransform, SurroundingRectangle, \
+    Transform, VGroup
 
-from common import (
-    ACCENT,
-    BG,
-    BODY_SIZE,
-    GAP,
-    INK,
-    MUTED,
-    NUMBER_SIZE,
-    OUT_COLOR,
-    SAFE_W,
-    SMALL_SIZE,
-    ZERO,
-    CellMatrix,
-    FadeIn,
-    FadeOut,
-    TraceScene,
-    caption,
-    fit,
-    number,
-    row_label,
-    sentence_strip,
-    shown,
-    text,
-    title,
-    value_color,
-)
+from kit.base import TraceScene
+from kit.fast import FadeIn, FadeOut
+from kit.layout import Box, content_band, line_height
+from kit.matrices import CellMatrix, fit_cells
+from kit.network import HIDDEN_W, Net, spread
+from kit.names import names
+from kit.rows import LABEL_MAX_W, quoted, row_box, token_matrix, token_panel
+from kit.style import ATTN, LN, MLP, MUTED, RESULT, SMALL_SIZE, STREAM, frame
+from kit.text import number, text
+from kit.widgets import baseline_text, center_on_line, label_text, set_baseline, title
 
-# ---------------------------------------------------------------- layout constants (scene units)
-HIDDEN_H = 4.4  # height of the hidden column (4d cells, colors only)
-HIDDEN_W = 0.34  # width of the hidden column
-VEC_CELL = 0.44  # cell of the tracked token's input/output column (d cells with numbers)
-VEC_W = 0.54  # width of those cells
-W_WIDTH = 1.25  # width of a weight trapezoid
-W_NARROW = 1.5  # height of a trapezoid's d-side (its 4d-side is as tall as the hidden column)
-TOP_GAP = 1.0  # room right of the hidden column for the top units' values (closed in the every-token beat)
-MAT_CELL_W = 0.48  # matrix cell width in the every-token beat (d columns)
-MAT_CELL_H = 0.44  # matrix cell height when there are few tokens
-ROWS_H = 5.1  # height available to matrix rows in the every-token beat
-LABEL_W = 1.2  # token label width
-STEP_TOTAL = 6.0  # seconds for the whole every-token loop (each token gets 0.4-0.6 s)
-ROW_BOX = {"color": OUT_COLOR, "stroke_width": 3}
-TRAPEZOID = {"color": MUTED, "stroke_width": 2, "fill_color": ZERO, "fill_opacity": 0.55}
-
-
-class Column(VGroup):
-    """One vector as a vertical column of colored cells (optionally with numbers); values_shown() is 1-D."""
-
-    def __init__(self, values, vmax: float, cell_w: float, cell_h: float, places: int = 1,
-                 show_numbers: bool = True, **kwargs):
-        super().__init__(**kwargs)
-        values = np.asarray(values, dtype=float)
-        self.vmax = vmax
-        self.cells = VGroup()
-        self.numbers = VGroup()
-        size = min(NUMBER_SIZE, cell_h * 44, cell_w * 36)
-        for i, v in enumerate(values):
-            sq = Rectangle(width=cell_w, height=cell_h, stroke_width=1, stroke_color=BG, fill_opacity=1,
-                           fill_color=value_color(v, vmax))
-            sq.move_to(np.array([0, -i * cell_h, 0]))
-            self.cells.add(sq)
-            if show_numbers:
-                self.numbers.add(number(v, places, size=size).move_to(sq))
-        self.add(self.cells, self.numbers)
-
-    def target_for(self, values) -> Column:
-        """A copy showing new values in the same place; for Transform."""
-        target = self.copy()
-        for i, v in enumerate(np.asarray(values, dtype=float)):
-            target.cells[i].set_fill(value_color(v, self.vmax))
-            if len(target.numbers):
-                target.numbers[i].set_value(v).move_to(target.cells[i])
-        return target
-
-    def values_shown(self) -> np.ndarray:
-        return np.array([shown(n) for n in self.numbers])
-
-
-def trapezoid(left_h: float, right_h: float, width: float, name: str, shape: str) -> VGroup:
-    """A weight matrix drawn as a trapezoid (its tall side faces the wide layer), labelled inside."""
-    poly = Polygon([-width / 2, left_h / 2, 0], [width / 2, right_h / 2, 0], [width / 2, -right_h / 2, 0],
-                   [-width / 2, -left_h / 2, 0], **TRAPEZOID)
-    label = VGroup(text(name, BODY_SIZE, INK), text(shape, SMALL_SIZE, MUTED)).arrange(DOWN, buff=0.08)
-    fit(label, width=width * 0.8, height=min(left_h, right_h) * 0.8)
-    return VGroup(poly, label.move_to(poly))
-
-
-def funnel(a_top, a_bottom, b_top, b_bottom) -> VGroup:
-    """Two thin lines joining one row/column edge to a weight's edge: 'this flows in there'."""
-    style = {"color": MUTED, "stroke_width": 1.5}
-    return VGroup(Line(a_top, b_top, **style), Line(a_bottom, b_bottom, **style))
-
-
-def spread(ys: list[float], min_gap: float) -> list[float]:
-    """Layout only: nudge label heights apart (keeping their order) so labels never overlap."""
-    order = sorted(range(len(ys)), key=lambda i: -ys[i])
-    out = list(ys)
-    for _ in range(20):
-        moved = False
-        for a, b in pairwise(order):
-            if out[a] - out[b] < min_gap:
-                push = (min_gap - (out[a] - out[b])) / 2
-                out[a] += push
-                out[b] -= push
-                moved = True
-        if not moved:
-            break
-    return out
+HEAD_GAP = 0.2  # between a matrix (or vector) and its heading's baseline
+STEP_TOTAL = 6.0  # seconds for the whole every-token loop (each token 0.3-0.6 s)
+VALUE_GAP = 1.0  # room after the hidden layer for the strongest units' values
 
 
 class FFNScene(TraceScene):
     def construct(self):
-        self.intro()
+        self.words()
+        self.input_rows()
         self.one_token()
         self.every_token()
-        self.takeaway()
+        self.contrast()
 
     # ---------------------------------------------------------------- beats
 
-    def intro(self):
-        self.beat("intro")
-        self.header = title("FFN: each token thinks on its own",
-                            "the same small network, d → 4d → GELU → d, on every token")
-        self.strip = sentence_strip(self.trace).next_to(self.header, DOWN, buff=0.3)
-        c = self.trace.config
-        self.play(FadeIn(self.header), FadeIn(self.strip))
-        self.swap_caption(f"A small network: {c.d_model} numbers in, {c.d_ff} hidden, {c.d_model} out.")
+    def input_rows(self):
+        self.beat("input")
+        t, d = self.trace, self.trace.config.d_model
+        f = t.config.d_ff
+        chain = "\u00a0".join(f"{d} → {f} → GELU → {d}".split(" "))  # no line break inside it
+        self.header = title("FFN: each token on its own", f"one MLP, {chain}, for every token")
+        self.band = content_band(self.header)
+        vmax = float(max(np.abs(t.block.ln2).max(), np.abs(t.block.ffn_out).max()))
+        box = self.band.below(line_height(SMALL_SIZE) + HEAD_GAP)
+        self.m_in = token_matrix(t.block.ln2, box, vmax, labels=t.tokens, keep_row=t.tracked, highlight=t.tracked)
+        self.m_in.move_to(box.center)
+        head = self.head(self.in_name, self.in_color, self.m_in.cells, UP)
+        self.focus = row_box(self.m_in, t.tracked)
+        self.play(FadeIn(self.header))
+        self.play(FadeIn(self.m_in), FadeIn(head))
+        self.swap_caption(self.intro_caption.format(d=d))
         self.wait(1.0)
+        self.play(FadeIn(self.focus))
+        self.swap_caption(f"Follow {self.tok} through the MLP.")
+        self.wait(0.6)
+        self.intro_rest = VGroup(self.m_in, head, self.focus)
 
     def one_token(self):
         self.beat("one-token")
-        b, tr, tok = self.trace.block, self.trace.tracked, self.trace.tracked_token
+        b, tr, d, f = self.trace.block, self.trace.tracked, self.trace.config.d_model, self.trace.config.d_ff
         self.build_network()
-        self.play(FadeIn(self.in_vec), FadeIn(self.in_head))
-        self.swap_caption(f"Follow “{tok}”: its {len(self.in_vec.cells)} numbers, the FFN's input.")
-        self.wait(0.8)
-
-        self.play(FadeIn(self.net), FadeIn(self.hidden_head))
-        self.swap_caption(f"W₁ widens them to {len(self.hidden.cells)} hidden units (color = value).")
-        self.play(Create(self.funnel_in), run_time=0.5)
-        pre = self.hidden.target_for(b.ffn_pre[tr])
-        self.play(LaggedStart(*[Transform(c, t) for c, t in zip(self.hidden.cells, pre.cells)], lag_ratio=0.04,
-                              run_time=1.2))
-        self.wait(0.4)
-
-        post = self.hidden.target_for(b.ffn_post[tr])
-        gelu_head = text("after GELU", SMALL_SIZE, ACCENT).move_to(self.hidden_head)
-        self.swap_caption("GELU: negative units (blue) are squashed toward 0, positive ones pass.")
-        self.play(Transform(self.hidden.cells, post.cells), FadeOut(self.hidden_head), FadeIn(gelu_head),
-                  run_time=1.5)
-        self.hidden_head = gelu_head
-        self.wait(0.8)
-
-        self.play(LaggedStart(*[FadeIn(VGroup(box, lead, num)) for box, lead, num in
-                                zip(self.top_boxes, self.top_leads, self.top_numbers)], lag_ratio=0.3, run_time=1.2))
-        self.swap_caption(f"Most active units: what this layer is refining about “{tok}”.", ACCENT)
-        self.wait(1.6)
-
-        self.play(Create(self.funnel_out), run_time=0.5)
-        self.play(FadeIn(self.out_vec), FadeIn(self.out_head))
-        self.swap_caption(f"W₂ folds them back into {len(self.out_vec.cells)} numbers: the FFN's output.", OUT_COLOR)
-        self.wait(1.5)
+        row = self.m_in.row(tr)
+        self.vanish(*[m for m in self.intro_rest.family_members_with_points() if m not in set(row.get_family())])
+        self.play(self.morph(row, self.in_vec.cells), FadeIn(VGroup(self.in_vec.numbers, self.in_vec.gaps)),
+                  FadeIn(self.heads[0]), run_time=1.0)
+        self.swap_caption(f"Its {d} numbers are the MLP's input.")
+        self.wait(0.6)
+        self.play(FadeIn(self.net), FadeIn(self.heads[1]))
+        self.swap_caption(f"W₁ ({d}×{f}) and a bias b₁ turn them into {f} hidden numbers (colour = value).", MLP)
+        self.play(self.net.recolor(b.ffn_pre[tr]), run_time=1.2)
+        self.wait(0.6)
+        gelu = self.head("after GELU", MLP, *self.heads_at[1])
+        self.swap_caption("GELU squashes negative values toward 0 and lets positive ones through.", MLP,
+                          FadeOut(self.heads[1]), FadeIn(gelu))
+        self.play(self.net.recolor(b.ffn_post[tr]), run_time=1.4)
+        self.heads[1] = gelu
+        self.wait(0.6)
+        k = len(self.trace.ffn_top_units)
+        self.play(LaggedStart(*[FadeIn(VGroup(*m)) for m in zip(self.top_boxes, self.top_leads, self.top_numbers)],
+                              lag_ratio=0.3, run_time=1.0))
+        strongest = "The strongest hidden unit" if k == 1 else f"The {k} strongest hidden units"
+        self.swap_caption(f"{strongest} for {self.tok} (largest absolute value after GELU).", MLP)
+        self.wait(1.2)
+        self.play(FadeIn(self.out_vec), FadeIn(self.heads[2]))
+        self.swap_caption(f"W₂ ({f}×{d}) and b₂ bring them back to {d} numbers: {self.n.mlp}, the MLP's output.",
+                          MLP)
+        self.wait(1.0)
+        self.swap_caption(f"{self.n.mlp} is added to the stream: {self.n.mlp_step}.")
+        self.wait(1.2)
 
     def every_token(self):
         self.beat("every-token")
-        b, tr = self.trace.block, self.trace.tracked
-        self.build_every_token_layout()
-        # the tracked token's column becomes its row; the network slides over, the other rows fade in
-        in_row = VGroup(self.inputs.row(tr), self.inputs.row_numbers(tr))
-        out_row = VGroup(self.outputs.row(tr), self.outputs.row_numbers(tr))
-        taken = {id(m) for m in (*in_row[0], *in_row[1])}
-        in_rest = VGroup(*[m for m in (*self.inputs.cells, *self.inputs.numbers, *self.inputs.labels)
-                           if id(m) not in taken])
-        in_col, out_col = VGroup(self.in_vec.cells, self.in_vec.numbers), VGroup(self.out_vec.cells, self.out_vec.numbers)
-        self.swap_caption("Now every token, one after another, through the same network.", INK,
-                          FadeOut(self.strip), FadeOut(self.top_boxes), FadeOut(self.top_leads),
-                          FadeOut(self.top_numbers), FadeOut(self.funnel_in), FadeOut(self.funnel_out),
-                          FadeOut(self.in_head), FadeOut(self.out_head), FadeOut(self.hidden_head))
-        self.play(MoveToTarget(self.net), Transform(in_col, in_row.copy()), Transform(out_col, out_row.copy()),
+        t, b, tr = self.trace, self.trace.block, self.trace.tracked
+        self.build_every_token()
+        ins, outs, net = self.inputs, self.outputs, self.net2
+        self.vanish(self.top_boxes, self.top_leads, self.top_numbers, *self.heads, self.net.labels, self.net.hidden.gaps,
+                    self.in_vec.numbers, self.in_vec.gaps, self.out_vec.numbers, self.out_vec.gaps)
+        first = self.out_rows[tr]
+        self.play(self.morph(self.in_vec.cells, ins.row(tr)), self.morph(self.out_vec.cells, first[0]),
+                  self.morph(self.net.shapes, net.shapes), self.morph(self.net.hidden.cells, net.hidden.cells),
                   run_time=1.2)
-        self.remove(self.in_vec, self.out_vec, in_col, out_col)
-        self.add(in_row, out_row)
-        self.hidden_targets = [self.hidden.target_for(b.ffn_post[r]) for r in range(len(self.trace.tokens))]
-        self.play(FadeIn(in_rest), FadeIn(self.mat_heads), FadeIn(self.net_label))
-        self.remove(in_rest, in_row)
-        self.add(self.inputs)
-        self.swap_caption("Each output row is computed from its own input row only.")
+        rest = [m for m in ins.family_members_with_points() if m not in set(ins.row(tr).get_family())]
+        self.play(FadeIn(VGroup(*rest, self.mat_heads, net.labels, net.hidden.gaps, first[1:], outs.gaps, self.flow)))
+        self.swap_caption("The same W₁, b₁, W₂, b₂ for every token: one network, used on each row by itself.", MLP)
+        self.play(FadeIn(self.in_box), FadeIn(self.out_box), FadeIn(self.link))
+        step = float(np.clip(STEP_TOTAL / len(ins.rows_shown), 0.3, 0.6))
+        for r in ins.rows_shown:
+            anims = [Transform(self.in_box, row_box(ins, r)), Transform(self.out_box, row_box(outs, r, self.stacked)),
+                     net.recolor(b.ffn_post[r])]
+            if self.links:
+                anims.append(Transform(self.link, self.links[r]))
+            if r != tr:
+                anims.append(FadeIn(self.out_rows[r]))
+            self.play(*anims, run_time=step)
+        self.swap_caption("Each output row comes from its own input row only, whatever the other tokens are.")
+        self.wait(1.2)
 
-        link = self.links[tr].copy()  # the funnels follow the highlighted rows
-        self.play(FadeIn(self.in_box), FadeIn(self.out_box), FadeIn(link))
-        self.bring_to_front(self.net)  # the network changes on every step: after the matrices, so they are drawn once
-        shown_rows = [out_row]
-        step = float(np.clip(STEP_TOTAL / len(self.trace.tokens), 0.4, 0.6))
-        for t in range(len(self.trace.tokens)):
-            self.play(self.in_box.animate.move_to(self.box_at(self.inputs, t, True)),
-                      self.out_box.animate.move_to(self.box_at(self.outputs, t, False)),
-                      Transform(link, self.links[t]),
-                      Transform(self.hidden.cells, self.hidden_targets[t].cells), run_time=step * 0.6)
-            if t != tr:
-                row = VGroup(self.outputs.row(t), self.outputs.row_numbers(t))
-                self.play(FadeIn(row), run_time=step * 0.4)
-                shown_rows.append(row)
-            else:
-                self.wait(step * 0.4)
-        self.remove(*shown_rows)
-        self.add(self.outputs)
-        self.play(FadeOut(self.in_box), FadeOut(self.out_box), FadeOut(link))
-        self.wait(0.8)
-
-    def takeaway(self):
-        self.beat("takeaway")
+    def contrast(self):
+        self.beat("contrast")
+        self.vanish(self.inputs, self.outputs, *self.out_rows.values(), self.net2, self.mat_heads, self.flow,
+                    self.in_box, self.out_box, self.link)
         self.build_contrast()
-        self.play(FadeOut(VGroup(self.inputs, self.outputs, self.net, self.mat_heads, self.net_label)))
-        self.play(FadeIn(self.attn_panel), FadeIn(self.ffn_panel))
-        self.swap_caption("attention = looking at others  ·  FFN = processing itself", OUT_COLOR)
-        self.wait(3.0)
+        one = len(self.trace.tokens) == 1
+        self.play(FadeIn(self.attn_panel))
+        self.swap_caption(f"With one token, attention can only read {self.tok} itself." if one else
+                          "Attention moves information between tokens: each one (right) reads itself and earlier "
+                          "ones (left); width = weight.", ATTN)
+        self.wait(1.6)
+        self.play(FadeIn(self.mlp_panel))
+        self.swap_caption("The MLP computes within one token: each row through the same network, on its own.", MLP)
+        self.wait(1.6)
+        self.swap_caption("Attention moves information between tokens; the MLP computes within each one.", RESULT)
+        self.wait(2.0)
 
     # ---------------------------------------------------------------- layout
 
+    def words(self):
+        """Names true for the norm placement (kit.names), the same in every clip."""
+        t = self.trace
+        self.n = n = names(t.config.norm)
+        self.tok, self.stacked = quoted(t.tracked_token), frame().portrait
+        self.in_name, self.in_color = n.ln2, (LN if n.norm == "pre" else STREAM)
+        self.intro_caption = ("The FFN (the block's MLP) reads " + (f"{n.ln2}, the normalized stream" if n.norm == "pre"
+                              else f"{n.h}, the stream itself (post-norm)") + ": {d} numbers per token.")
+
+    def head(self, s: str, color, mob, side, size: float = SMALL_SIZE):
+        """A heading over (UP) or left of (LEFT) mob, on a baseline."""
+        h = baseline_text(s, size, color)
+        if np.array_equal(side, UP):
+            return set_baseline(h, mob.get_top()[1] + HEAD_GAP).set_x(mob.get_center()[0])
+        return center_on_line(h.next_to(mob, LEFT, buff=0.25), mob.get_center()[1])
+
     def build_network(self):
-        """Input column → W₁ → hidden column → W₂ → output column for the tracked token, plus top units."""
+        """Input vector → W₁ → hidden layer → W₂ → output vector for the tracked token, and its strongest units."""
         t, b, tr = self.trace, self.trace.block, self.trace.tracked
-        d, f = t.config.d_model, t.config.d_ff
-        self.vmax = float(max(np.abs(b.ln2).max(), np.abs(b.ffn_out).max()))
-        self.hmax = float(max(np.abs(b.ffn_pre).max(), np.abs(b.ffn_post).max()))
-        vec_h = min(VEC_CELL, 3.6 / d)
-        self.in_vec = Column(b.ln2[tr], self.vmax, VEC_W, vec_h)
-        self.out_vec = Column(b.ffn_out[tr], self.vmax, VEC_W, vec_h)
-        self.hidden = Column(np.zeros(f), self.hmax, HIDDEN_W, HIDDEN_H / f, show_numbers=False)
-        self.w1 = trapezoid(W_NARROW, HIDDEN_H, W_WIDTH, "W₁", f"{d}×{f}")
-        self.w2 = trapezoid(HIDDEN_H, W_NARROW, W_WIDTH, "W₂", f"{f}×{d}")
-        self.w1.next_to(self.hidden, LEFT, buff=0.08)
-        self.w2.next_to(self.hidden, RIGHT, buff=TOP_GAP)
-        self.net = VGroup(self.w1, self.hidden, self.w2)
-        row = VGroup(self.in_vec, self.net, self.out_vec).arrange(RIGHT, buff=0.9)
-
-        top = self.strip.get_bottom()[1] - 0.55  # room for the column heads
-        bottom = caption("Ag").get_top()[1] + 0.2
-        row.move_to(np.array([0, (top + bottom) / 2, 0]))
-        self.funnel_in = funnel(self.in_vec.get_corner(UP + RIGHT), self.in_vec.get_corner(DOWN + RIGHT),
-                                self.w1[0].get_vertices()[0], self.w1[0].get_vertices()[3])
-        self.funnel_out = funnel(self.w2[0].get_vertices()[1], self.w2[0].get_vertices()[2],
-                                 self.out_vec.get_corner(UP + LEFT), self.out_vec.get_corner(DOWN + LEFT))
-        head_y = self.hidden.get_top()[1] + 0.3
-        self.in_head = text(f"input “{t.tracked_token}”", SMALL_SIZE, OUT_COLOR)
-        self.hidden_head = text(f"{f} hidden", SMALL_SIZE, INK)
-        self.out_head = text("output", SMALL_SIZE, OUT_COLOR)
-        for head, col in ((self.in_head, self.in_vec), (self.hidden_head, self.hidden), (self.out_head, self.out_vec)):
-            fit(head, width=2.4).move_to(np.array([col.get_center()[0], head_y, 0]))
-
-        # the most active hidden units: boxed, with their values (after GELU) to the right
-        post = b.ffn_post[tr]
-        units = list(t.ffn_top_units)
-        self.top_boxes = VGroup(*[SurroundingRectangle(self.hidden.cells[u], color=ACCENT, buff=0.03, stroke_width=3)
+        d, f, band = t.config.d_model, t.config.d_ff, self.band
+        vmax = self.m_in.vmax
+        heads = line_height(SMALL_SIZE) + HEAD_GAP
+        head_w = max(text(s, SMALL_SIZE).width for s in (self.in_name, f"{f} hidden", "after GELU", self.n.mlp)) + 0.3
+        if self.stacked:  # top to bottom: rows, headings on the left
+            room = band.width - head_w
+            fit = fit_cells(1, d, vector_room(room, d, f, 0.45), 0.56)
+            shape, win = (lambda v: np.asarray(v)[None, :]), {"cols": fit.cols}
+            length, w_len = room, min(1.8, (band.height - 2 * fit.cell_h - VALUE_GAP - HIDDEN_W) / 2 - 0.3)
+        else:  # left to right: columns, headings above
+            length = min(band.height - heads, 4.8)
+            fit = fit_cells(d, 1, 0.56, vector_room(length, d, f, 0.3))
+            shape, win = (lambda v: np.asarray(v)[:, None]), {"rows": fit.rows}
+            w_len = 1.3
+        vec = dict(vmax=vmax, cell_w=fit.cell_w, cell_h=fit.cell_h, number_size=fit.number_size, **win)
+        self.in_vec, self.out_vec = CellMatrix(shape(b.ln2[tr]), **vec), CellMatrix(shape(b.ffn_out[tr]), **vec)
+        narrow = max(self.in_vec.width if self.stacked else self.in_vec.height, 0.9)
+        self.net = Net(d, f, self.trace.block, length, narrow, w_len, self.stacked, t.ffn_top_units, VALUE_GAP)
+        flow = DOWN if self.stacked else RIGHT
+        VGroup(self.in_vec, self.net, self.out_vec).arrange(flow, buff=0.1)
+        whole = VGroup(self.in_vec, self.net, self.out_vec)
+        whole.move_to(band.center + (RIGHT * head_w / 2 if self.stacked else DOWN * heads / 2))
+        side = LEFT if self.stacked else UP
+        self.heads_at = [(m, side) for m in (self.in_vec.cells, self.net.hidden, self.out_vec.cells)]
+        self.heads = [self.head(s, c, *at) for (s, c), at in
+                      zip(((self.in_name, self.in_color), (f"{f} hidden", MLP), (self.n.mlp, MLP)), self.heads_at)]
+        post, units = b.ffn_post[tr], list(t.ffn_top_units)
+        self.top_boxes = VGroup(*[SurroundingRectangle(self.net.cell(u), color=MLP, buff=0.03, stroke_width=3)
                                   for u in units])
-        self.top_numbers = VGroup(*[number(post[u], 2, size=SMALL_SIZE, color=ACCENT) for u in units])
-        ys = spread([self.hidden.cells[u].get_center()[1] for u in units], 0.34)
-        x0 = self.hidden.get_right()[0] + 0.28
+        self.top_numbers = VGroup(*[number(post[u], 2, SMALL_SIZE, MLP) for u in units])
+        axis = 0 if self.stacked else 1
+        centres = spread([self.net.cell(u).get_center()[axis] for u in units],
+                         (self.top_numbers.width + 0.3) if self.stacked else 0.34)
         self.top_leads = VGroup()
-        for u, num, y in zip(units, self.top_numbers, ys):
-            num.move_to(np.array([x0 + num.width / 2, y, 0]))
-            cell = self.hidden.cells[u]
-            self.top_leads.add(Line(cell.get_right() + RIGHT * 0.03, num.get_left() + LEFT * 0.05, color=ACCENT,
-                                    stroke_width=2))
+        for u, num, c in zip(units, self.top_numbers, centres):
+            cell = self.net.cell(u)
+            if self.stacked:
+                num.move_to([c, cell.get_bottom()[1] - 0.55, 0])
+                self.top_leads.add(Line(cell.get_bottom() + DOWN * 0.03, num.get_top() + UP * 0.05, color=MLP))
+            else:
+                num.move_to([cell.get_right()[0] + 0.3 + num.width / 2, c, 0])
+                self.top_leads.add(Line(cell.get_right() + RIGHT * 0.03, num.get_left() + LEFT * 0.05, color=MLP))
 
-    def build_every_token_layout(self):
-        """Inputs matrix | the network (gap closed) | outputs matrix, one row per token, placed once."""
-        t, b = self.trace, self.trace.block
-        n = len(t.tokens)
-        cell_h = min(MAT_CELL_H, ROWS_H / n)
-        self.inputs = CellMatrix(b.ln2, t.tokens, self.vmax, MAT_CELL_W, label_width=LABEL_W, cell_h=cell_h,
-                                 highlight=t.tracked)
-        self.outputs = CellMatrix(b.ffn_out, None, self.vmax, MAT_CELL_W, cell_h=cell_h)
-        net = self.net
-        net.generate_target()
-        net.target[2].next_to(net.target[1], RIGHT, buff=0.08)  # W₂ slides in next to the hidden column
-        layout = VGroup(self.inputs, net.target, self.outputs).arrange(RIGHT, buff=0.5)
-        fit(layout, width=SAFE_W)
-        top = self.header.get_bottom()[1] - 0.65
-        bottom = caption("Ag").get_top()[1] + 0.2
-        layout.move_to(np.array([0, (top + bottom) / 2, 0]))
-        head_y = max(self.inputs.get_top()[1], net.target.get_top()[1]) + 0.3
-        self.mat_heads = VGroup(text("inputs, one row per token", SMALL_SIZE, INK),
-                                text("outputs", SMALL_SIZE, OUT_COLOR))
-        for head, m in zip(self.mat_heads, (self.inputs, self.outputs)):
-            fit(head, width=m.cells.width + 0.6).move_to(np.array([m.cells.get_center()[0], head_y, 0]))
-        self.net_label = text("same W₁, W₂\nfor every token", SMALL_SIZE, ACCENT)
-        self.net_label.next_to(net.target, UP, buff=0.15)
+    def build_every_token(self):
+        """Inputs | network | outputs side by side (stacked in a tall frame); boxes and links for every row."""
+        t, b, tr = self.trace, self.trace.block, self.trace.tracked
+        d, f, band = t.config.d_model, t.config.d_ff, self.band.below(line_height(SMALL_SIZE) + HEAD_GAP)
+        if self.stacked:
+            top, mid, bottom = band.split([1, 0.5, 1], gap=0.3 + line_height(SMALL_SIZE) + HEAD_GAP, vertical=True)
+            self.inputs = token_matrix(b.ln2, top, self.m_in.vmax, labels=t.tokens, keep_row=tr, highlight=tr)
+            length = self.inputs.cells.width
+            net = Net(d, f, b, length, narrow_side(length, d, f), (mid.height - HIDDEN_W) / 2, True, (), 0.06)
+            net.move_to(mid.center).set_x(self.inputs.cells.get_center()[0])
+        else:
+            lw = min(LABEL_MAX_W, max(label_text(w, SMALL_SIZE, LABEL_MAX_W).width for w in t.tokens)) + 0.15
+            net_w = 2 * 1.0 + HIDDEN_W + 0.12 + 2 * 0.5
+            cells = (band.width - lw - net_w) / 2
+            self.inputs = token_matrix(b.ln2, Box(band.left, band.left + lw + cells, band.bottom, band.top),
+                                       self.m_in.vmax, labels=t.tokens, keep_row=tr, highlight=tr, cells_width=cells)
+            length = max(self.inputs.cells.height * 0.8, min(band.height, 3.0))  # a few tokens: still a network
+            net = Net(d, f, b, length, narrow_side(length, d, f), 1.0, False, (), 0.06)
+        outs = self.inputs.target_for(b.ffn_out)
+        if self.stacked:
+            outs.next_to(mid.bottom * UP, DOWN, buff=0.3 + line_height(SMALL_SIZE) + HEAD_GAP).align_to(self.inputs, LEFT)
+            self.flow = VGroup(*[Arrow(a, z, buff=0.08, color=MUTED, stroke_width=3, max_tip_length_to_length_ratio=0.3)
+                                 for a, z in ((self.inputs.cells.get_bottom(), net.get_top()),
+                                              (net.get_bottom(), outs.cells.get_top() + UP * (HEAD_GAP + 0.25)))])
+        else:
+            outs.remove(outs.labels)
+            outs.labels = VGroup()
+            net.next_to(self.inputs, RIGHT, buff=0.5)
+            outs.next_to(net, RIGHT, buff=0.5).align_to(self.inputs, UP)
+            net.set_y(self.inputs.cells.get_center()[1])
+            self.flow = VGroup()
+        everything = VGroup(self.inputs, net, outs)
+        shift = band.center - everything.get_center()
+        (everything.shift(shift) if not self.stacked else everything.shift(RIGHT * shift[0]))
+        self.flow.shift(RIGHT * shift[0] if self.stacked else shift)
+        self.net2, self.outputs = net, outs
+        self.out_rows = {r: VGroup(outs.row(r), outs.row_numbers(r), *([outs.label(r)] if self.stacked else []))
+                         for r in outs.rows_shown}
+        self.mat_heads = VGroup(self.head(self.in_name, self.in_color, self.inputs.cells, UP),
+                                self.head(self.n.mlp, MLP, outs.cells, UP))
+        self.in_box, self.out_box = row_box(self.inputs, tr), row_box(outs, tr, self.stacked)
+        self.links = {} if self.stacked else {r: self.link_for(r) for r in self.inputs.rows_shown}
+        self.link = self.links[tr] if self.links else VGroup()
 
-        w1, w2 = net.target[0][0], net.target[2][0]
-        self.in_box = self.box_at(self.inputs, t.tracked, True)
-        self.out_box = self.box_at(self.outputs, t.tracked, False)
-        self.links = []
-        for r in range(n):
-            ib, ob = self.box_at(self.inputs, r, True), self.box_at(self.outputs, r, False)
-            self.links.append(VGroup(
-                funnel(ib.get_corner(UP + RIGHT), ib.get_corner(DOWN + RIGHT), w1.get_vertices()[0], w1.get_vertices()[3]),
-                funnel(w2.get_vertices()[1], w2.get_vertices()[2], ob.get_corner(UP + LEFT), ob.get_corner(DOWN + LEFT))))
-
-    def box_at(self, m: CellMatrix, r: int, with_label: bool) -> Rectangle:
-        """Highlight rectangle around row r (and its label)."""
-        row = m.row(r)
-        left = m.labels.get_left()[0] if with_label and len(m.labels) else row.get_left()[0]
-        width = row.get_right()[0] - left
-        box = Rectangle(width=width + 0.12, height=row.height + 0.04, **ROW_BOX)
-        return box.move_to(np.array([left + width / 2, row.get_center()[1], 0]))
+    def link_for(self, r: int) -> VGroup:
+        """Thin lines from row r of the inputs into W₁ and from W₂ into row r of the outputs."""
+        a, z, (w1, w2) = row_box(self.inputs, r), row_box(self.outputs, r, False), self.net2.shapes
+        style = {"color": MUTED, "stroke_width": 1.5}
+        v1, v2 = w1.get_vertices(), w2.get_vertices()
+        return VGroup(Line(a.get_corner(UP + RIGHT), v1[0], **style), Line(a.get_corner(DOWN + RIGHT), v1[3], **style),
+                      Line(v2[1], z.get_corner(UP + LEFT), **style), Line(v2[2], z.get_corner(DOWN + LEFT), **style))
 
     def build_contrast(self):
-        """Two small diagrams: attention links tokens to each other; the FFN maps each token to itself."""
+        """Attention (each token reads itself and earlier ones; width = weight) beside the MLP (row to same row)."""
         t = self.trace
-        n = len(t.tokens)
-        row_h = min(0.6, 4.6 / n)
-        weights = t.attn_mean  # [T, T] line opacity: the core's head-averaged attention weights
-
-        def columns():
-            left = VGroup(*[row_label(tok, row_h, LABEL_W, color=OUT_COLOR if i == t.tracked else INK)
-                            for i, tok in enumerate(t.tokens)])
-            right = left.copy()
-            for i, (a, c) in enumerate(zip(left, right)):
-                a.move_to(np.array([-1.6, -i * row_h, 0]), aligned_edge=RIGHT)
-                c.move_to(np.array([1.6, -i * row_h, 0]), aligned_edge=LEFT)
-            return left, right
-
-        left, right = columns()
-        lines = VGroup()
-        for i in range(n):
-            for j in range(i + 1):
-                lines.add(Line(np.array([-1.45, -j * row_h, 0]), np.array([1.45, -i * row_h, 0]), color=ACCENT,
-                               stroke_width=2.5, stroke_opacity=float(np.clip(0.15 + 0.85 * weights[i, j], 0, 1))))
-        attn_head = text("attention: tokens read each other", SMALL_SIZE, ACCENT)
-        attn = VGroup(left, lines, right)
-        attn_head.next_to(attn, UP, buff=0.3)
-        self.attn_panel = VGroup(attn_head, attn)
-
-        left, right = columns()
-        arrows = VGroup(*[Arrow(np.array([-1.45, -i * row_h, 0]), np.array([1.45, -i * row_h, 0]), buff=0,
-                                color=OUT_COLOR, stroke_width=2.5, tip_length=min(0.16, row_h * 0.45),
-                                max_tip_length_to_length_ratio=0.1) for i in range(n)])
-        ffn_head = text("FFN: each token on its own", SMALL_SIZE, OUT_COLOR)
-        ffn = VGroup(left, arrows, right)
-        ffn_head.next_to(ffn, UP, buff=0.3)
-        self.ffn_panel = VGroup(ffn_head, ffn)
-
-        both = VGroup(self.attn_panel, self.ffn_panel).arrange(RIGHT, buff=GAP * 2, aligned_edge=UP)
-        fit(both, width=SAFE_W)
-        top = self.header.get_bottom()[1] - 0.3
-        bottom = caption("Ag").get_top()[1] + 0.2
-        fit(both, height=top - bottom)
-        both.move_to(np.array([0, (top + bottom) / 2, 0]))
+        w, tr = t.attn_mean, t.tracked  # [T, T] head-averaged attention weights
+        attn_box, mlp_box = self.band.split([1, 1])
+        self.attn_panel, (left, right, rows) = token_panel("attention: tokens read each other", ATTN, t, attn_box)
+        self.weight_lines = VGroup(*[Line(left[j].get_right() + RIGHT * 0.1, right[i].get_left() + LEFT * 0.1,
+                                          color=ATTN, stroke_width=weight_width(w[i, j]),
+                                          stroke_opacity=1.0 if i == tr else 0.25)
+                                     for i in rows for j in rows if j <= i])
+        self.weight_pairs = [(i, j) for i in rows for j in rows if j <= i]  # what each line shows, for the tests
+        self.attn_panel.add(self.weight_lines)
+        self.mlp_panel, (left, right, rows) = token_panel("MLP: each token on its own", MLP, t, mlp_box)
+        self.mlp_panel.add(VGroup(*[Arrow(left[i].get_right() + RIGHT * 0.1, right[i].get_left() + LEFT * 0.1, buff=0,
+                                          color=MLP, stroke_width=2.5, tip_length=0.12,
+                                          max_tip_length_to_length_ratio=0.2) for i in rows]))
 
     # ---------------------------------------------------------------- helpers
 
+    def morph(self, src, dst) -> ReplacementTransform:
+        """src (taken off the scene, wherever it sat, and left as it was) turns into dst, which stays."""
+        self.remove(*src.get_family())
+        return ReplacementTransform(src.copy(), dst)
+
+    def vanish(self, *mobs, run_time: float = 0.6):
+        """Fade mobjects out and take them (and their parts, wherever they sit) off the scene."""
+        self.play(FadeOut(VGroup(*mobs)), run_time=run_time)
+        self.remove(*[m for mob in mobs for m in mob.get_family()])
+
+
+def vector_room(length: float, d: int, f: int, per: float) -> float:
+    """Room for a d-long vector beside an f-long hidden layer `length` long: in proportion (W₁'s trapezoid widens
+    as d → f does), but at least what its numbers need (`per` each)."""
+    return float(min(length, max(length * d / f, per * d)))
+
+
+def narrow_side(length: float, d: int, f: int) -> float:
+    """A trapezoid's d-side beside an f-side `length` long: in proportion, but tall enough for its label."""
+    return float(max(0.9, length * min(1.0, d / f)))
+
+
+def weight_width(w: float) -> float:
+    """Stroke width of an attention line for weight w in [0, 1] (proportional, with a hairline floor)."""
+    return 0.4 + 7.0 * float(w)

@@ -1,268 +1,277 @@
-"""LayerNormScene: each token's row is normalized on its own (−μ, ÷σ, then γ, β); rows never mix."""
+"""LayerNormScene: each token's row is normalized on its own (−μ, ÷σ, then γ, β); rows never mix.
+
+It tidies scale, it adds no knowledge. Shown on the rows the block's LN₁ really normalizes (trace.ln1_steps):
+x in a pre-norm block (output LN₁(x)), x + Δattn in a post-norm block (output h).
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from manim import (
-    DOWN,
-    RIGHT,
-    UP,
-    Arrow,
-    DashedLine,
-    FadeTransform,
-    LaggedStart,
-    Line,
-    Rectangle,
-    ReplacementTransform,
-    TransformFromCopy,
-    UpdateFromAlphaFunc,
-    VGroup,
-)
+from manim import DOWN, LEFT, RIGHT, UP, Arrow, DashedLine, FadeTransform, LaggedStart, Line, ReplacementTransform, \
+    UpdateFromAlphaFunc, VGroup
 
-from common import (
-    ACCENT,
-    BODY_SIZE,
-    BUFF,
-    GAP,
-    H_COLOR,
-    INK,
-    MUTED,
-    OUT_COLOR,
-    SAFE_W,
-    SMALL_SIZE,
-    CellMatrix,
-    FadeIn,
-    FadeOut,
-    TraceScene,
-    VectorBars,
-    caption,
-    fit,
-    number,
-    text,
-    title,
-)
+from kit.base import TraceScene
+from kit.fast import FadeIn, FadeOut
+from kit.layout import Box, content_band, line_height
+from kit.matrices import VectorBars, number_box, window
+from kit.names import names
+from kit.rows import quoted, row_box, token_matrix
+from kit.style import GAP, LN, MUTED, NOTE_SIZE, NUMBER_SIZE, RESULT, SMALL_SIZE, STREAM, frame
+from kit.text import number, text
+from kit.widgets import baseline_of, baseline_text, label_text, set_baseline, title
 
-# ---------------------------------------------------------------- layout constants (scene units)
-CELL_W = 0.56  # matrix cell width (fixed: d_model columns)
-CELL_H_MAX = 0.56  # matrix cell height when there are few tokens
-ROWS_H = 5.0  # height available to the matrix rows (between headers and caption)
-STAT_COL_W = 0.68  # width of the μ and σ columns
-BAR_ROW_H = 0.34  # one bar of the tracked row's VectorBars
-
-
-def row_box(label, row) -> Rectangle:
-    """A highlight around one matrix row and its label; hugs the row vertically so neighbours' labels stay clear."""
-    group = VGroup(label, row)
-    box = Rectangle(width=group.width + 0.16, height=row.height + 0.04, color=OUT_COLOR, stroke_width=3)
-    return box.move_to(np.array([group.get_center()[0], row.get_center()[1], 0]))
+STATS_W = 0.72  # width of the μ and σ columns
+ARROW_W = 0.5  # the per-row arrows between the stats and the output matrix
+HEAD_GAP = 0.2  # between a matrix and its heading's baseline
+BAR_ROW = (0.27, 0.42, 0.6)  # a bar row's height: least; most in a wide frame; most in a tall one
 
 
 class LayerNormScene(TraceScene):
     def construct(self):
-        self.intro()
+        self.words()
+        self.rows()
         self.one_row()
         self.all_rows()
-        self.takeaway()
+        self.before_after()
 
     # ---------------------------------------------------------------- beats
 
-    def intro(self):
-        self.beat("intro")
-        self.header = title("LayerNorm: each row on its own", "LN(x) = γ · (x − μ) / σ + β")
-        self.build_layout()
-        d = self.trace.block.x.shape[1]
+    def rows(self):
+        self.beat("rows")
+        d, tok = self.trace.config.d_model, quoted(self.trace.tracked_token)
+        self.header = title("LayerNorm: each row on its own", self.formula)
+        self.band = content_band(self.header)
+        self.build_matrices()
+        self.build_bars()
+        self.to_centre = self.band.center - self.in_group.get_center()  # alone for now: centred
+        VGroup(self.in_group, self.in_focus).shift(self.to_centre)
         self.play(FadeIn(self.header))
-        self.play(FadeIn(self.before), FadeIn(self.before_head))
-        self.swap_caption(f"The block's input x: one row of {d} numbers per token.")
+        self.play(FadeIn(self.in_group))
+        self.swap_caption(self.intro_caption.format(d=d))
         self.wait(1.0)
-        self.play(FadeIn(self.focus))
-        self.swap_caption(f"LayerNorm looks at one row at a time. Follow “{self.trace.tracked_token}”.")
-        self.wait(1.2)
+        self.play(FadeIn(self.in_focus))
+        self.swap_caption(f"LayerNorm works on one row at a time. Follow {tok}.")
+        self.wait(1.0)
 
     def one_row(self):
         self.beat("one-row")
-        ln, tr = self.trace.layernorm, self.trace.tracked
-        left = VGroup(self.before, self.before_head, self.focus)
-        self.play(left.animate.shift(self.slot_shift))
-        self.build_panel()
-        bars = self.row_bars
-        self.play(TransformFromCopy(self.before.row(tr), bars.bars), FadeIn(bars.axis), FadeIn(bars.numbers),
-                  FadeIn(self.step_label))
-        self.swap_caption(f"The row of “{self.trace.tracked_token}” as bars: its {len(bars.bars)} numbers.")
-        self.wait(0.6)
-
-        # μ and σ: this row's own statistics
-        self.play(FadeIn(self.mu_line), FadeIn(self.mu_mark), FadeIn(self.readouts))
-        self.swap_caption("μ and σ: this row's own mean and spread (std).")
-        self.wait(1.0)
-
-        # step 1: subtract μ
-        self.swap_caption("Subtract μ: the row is centred, its mean is now 0.", H_COLOR, step="x − μ")
-        self.play(self.morph_bars(self.trace.block.x[tr], ln.centered[tr]),
-                  self.mu_line.animate.move_to(bars.axis), self.mu_mark.animate.next_to(bars.axis, DOWN, buff=0.08),
-                  run_time=1.6)
-        self.play(FadeOut(self.mu_line), FadeOut(self.mu_mark), FadeIn(self.sd_lines), FadeIn(self.sd_marks),
-                  run_time=0.8)
-        self.wait(0.4)
-
-        # step 2: divide by σ
-        self.swap_caption("Divide by σ: its spread is now 1.", H_COLOR, step="(x − μ) / σ")
-        unit_lines, unit_marks = self.unit_guides()
-        self.play(self.morph_bars(ln.centered[tr], ln.normalized[tr]), ReplacementTransform(self.sd_lines, unit_lines),
-                  FadeTransform(self.sd_marks, unit_marks), run_time=1.6)
+        tr, s = self.trace.tracked, self.trace.ln1_steps
+        d, (before, work) = self.trace.config.d_model, self.bars
+        row = VGroup(self.m_in.row(tr), self.m_in.row_numbers(tr))
+        kept = set(row.get_family())
+        self.vanish(self.in_focus, *[m for m in self.in_group.family_members_with_points() if m not in kept])
+        self.play(ReplacementTransform(row[0].copy(), before.bars), ReplacementTransform(row[0].copy(), work.bars),
+                  FadeOut(row),
+                  FadeIn(VGroup(before.axis, before.numbers, before.gaps, work.axis, work.numbers, work.gaps)),
+                  FadeIn(self.bar_heads), FadeIn(self.step_label), FadeIn(self.token_line), run_time=1.2)
+        self.remove(*row)
+        self.swap_caption(f"Its {d} numbers as bars: on the left as they are, on the right through each step.")
         self.wait(0.8)
 
-        # step 3: γ and β
-        self.swap_caption("Then γ scales and β shifts each dimension (learned, same for every row).", OUT_COLOR,
-                          step="γ · (x − μ) / σ + β")
-        self.play(self.morph_bars(ln.normalized[tr], ln.out[tr]), FadeOut(unit_lines), FadeOut(unit_marks),
-                  run_time=1.6)
-        self.wait(1.2)
+        self.play(FadeIn(self.mu_guide), FadeIn(self.readouts[:3]))
+        self.swap_caption(f"μ and σ: the mean and the spread (std) of this row's own {d} numbers.")
+        self.wait(1.0)
+
+        self.swap_caption("Subtract μ: the row is centred, its mean is now 0.", LN, *self.new_step(f"{self.sym} − μ"))
+        self.play(self.morph(s.source[tr], s.centered[tr]), self.mu_guide.animate.shift(RIGHT * (
+            self.bar_x(0.0) - self.bar_x(s.mean[tr]))), run_time=1.6)
+        self.play(FadeOut(self.mu_guide), FadeIn(self.sd_guides), run_time=0.6)
+        self.wait(0.4)
+
+        self.swap_caption("Divide by σ: its spread is now 1.", LN, *self.new_step(f"({self.sym} − μ) / σ"))
+        self.play(self.morph(s.centered[tr], s.normalized[tr]), ReplacementTransform(self.sd_guides[0], self.unit_guides[0]),
+                  FadeTransform(self.sd_guides[1], self.unit_guides[1]), run_time=1.6)
+        self.wait(0.8)
+
+        self.swap_caption("Then γ scales and β shifts each dimension: model weights, the same for every row.", LN,
+                          *self.new_step(f"γ · ({self.sym} − μ) / σ + β"))
+        self.play(self.morph(s.normalized[tr], s.out[tr]), FadeOut(self.unit_guides), run_time=1.6)
+        self.wait(1.0)
 
     def all_rows(self):
         self.beat("all-rows")
-        self.play(FadeOut(self.panel), FadeOut(self.step_label))
-        self.swap_caption("Every row gets its own μ and σ.")
-        rows = [VGroup(m, s) for m, s in zip(self.mu_numbers, self.sigma_numbers)]
-        self.play(FadeIn(self.stat_heads), LaggedStart(*[FadeIn(r, shift=RIGHT * 0.15) for r in rows],
-                                                       lag_ratio=0.5 / max(len(rows), 1) + 0.05, run_time=1.6))
-        self.wait(0.8)
-        self.swap_caption("All rows at once, each straight across: nothing flows between rows.")
-        source = VGroup(self.before.cells.copy(), self.before.numbers.copy())
-        self.play(LaggedStart(*[FadeIn(a) for a in self.row_arrows], lag_ratio=0.02, run_time=0.6))
-        self.play(ReplacementTransform(source, VGroup(self.after.cells, self.after.numbers)), FadeIn(self.after_head),
-                  run_time=2.0)
-        self.play(ReplacementTransform(self.focus, self.row_band), run_time=0.8)
+        d = self.trace.config.d_model
+        self.panel = VGroup(*self.bars, self.bar_heads, self.readouts)
+        self.vanish(self.panel, self.step_label)
+        VGroup(self.in_group, self.in_focus).shift(-self.to_centre)
+        self.play(FadeIn(self.in_group), FadeIn(self.in_focus))
+        stats = [VGroup(m, s) for m, s in zip(self.mu_numbers, self.sigma_numbers)]
+        elided = " (… stands for the columns not shown)" if len(self.m_in.cols_shown) < d else ""
+        self.swap_caption(f"Every row gets its own μ and σ, from all {d} of its numbers{elided}.", LN,
+                          FadeIn(self.stat_heads))
+        self.play(LaggedStart(*[FadeIn(r, shift=RIGHT * 0.1) for r in stats], FadeIn(self.stat_gaps),
+                              lag_ratio=0.5 / len(stats) + 0.03, run_time=1.4))
+        self.wait(0.6)
+        self.swap_caption("All rows at once, each on its own: nothing flows between rows.")
+        self.play(FadeIn(self.row_arrows), run_time=0.5)  # cells travel across; numbers appear (none fly over μ, σ)
+        self.play(ReplacementTransform(self.m_in.cells.copy(), self.m_out.cells),
+                  FadeIn(VGroup(self.m_out.numbers, self.m_out.gaps, self.m_out.labels, self.out_head)), run_time=1.8)
+        self.play(FadeIn(self.out_focus), FadeIn(self.lanes), run_time=0.6)
         self.wait(1.2)
 
-    def takeaway(self):
-        self.beat("takeaway")
-        self.swap_caption("Same information, tidier scale: each row has mean 0, std 1 (then γ, β).", OUT_COLOR)
+    def before_after(self):
+        self.beat("before-after")
+        tok = quoted(self.trace.tracked_token)
+        out_head = self.head(self.out_name, self.out_color).move_to(self.step_label)
+        self.vanish(self.in_group, self.in_focus, self.m_out, self.out_head, self.out_focus, self.stat_heads,
+                    self.row_arrows, self.lanes, self.mu_numbers, self.sigma_numbers, self.stat_gaps)
+        self.step_label = out_head
+        self.play(FadeIn(self.panel), FadeIn(out_head))
+        self.swap_caption(f"{tok} before and after: the same dimensions, a tidier scale, no other token involved.",
+                          RESULT)
         self.wait(2.0)
-        self.play(LaggedStart(*[FadeIn(lane) for lane in self.lanes], lag_ratio=0.1, run_time=0.8))
-        self.swap_caption("Rows never mix: LayerNorm tidies scale, it adds no knowledge.", OUT_COLOR)
-        self.wait(2.5)
+        self.swap_caption("LayerNorm tidies scale, it adds no knowledge; each row is normalized on its own.",
+                          RESULT)
+        self.wait(2.0)
 
     # ---------------------------------------------------------------- layout
 
-    def build_layout(self):
-        """Before-matrix | μ | σ | per-row arrows | after-matrix, sized for the token count, placed once."""
-        t, ln = self.trace, self.trace.layernorm
-        x = t.block.x
-        n_rows = x.shape[0]
-        vmax = float(max(np.abs(x).max(), np.abs(ln.out).max()))
-        cell_h = min(CELL_H_MAX, ROWS_H / n_rows)
-        self.before = CellMatrix(x, t.tokens, vmax, CELL_W, cell_h=cell_h)
-        after = CellMatrix(x, t.tokens, vmax, CELL_W, cell_h=cell_h).target_for(ln.out)
-        after.remove(after.labels)  # rows line up with the before-matrix: its labels serve both
-        self.after = after
+    def words(self):
+        """Names and formulas true for the norm placement (kit.names), the same in every clip."""
+        n = names(self.trace.config.norm)
+        if n.norm == "pre":
+            self.sym, self.in_name, self.out_name, self.out_color = n.x, n.x, n.ln1, LN
+            self.formula = f"{n.ln1} = γ · ({n.x} − μ) / σ + β"
+            self.intro_caption = "The block's input " + n.x + ": one row of {d} numbers per token."
+        else:
+            self.sym, self.in_name, self.out_name, self.out_color = "v", f"v = {n.x} + {n.attn}", f"{n.h} = LN₁(v)", STREAM
+            self.formula = f"post-norm: {n.attn_step}, i.e. {n.h} = LN₁(v) = γ · (v − μ) / σ + β"
+            self.intro_caption = (f"Post-norm: LN₁ reads v = {n.x} + {n.attn}, the stream after attention's add: "
+                                  "{d} numbers per token.")
 
-        stat_size = min(17.0, cell_h * 44)
-        self.mu_numbers = VGroup(*[number(v, 2, size=stat_size) for v in ln.mean])
-        self.sigma_numbers = VGroup(*[number(v, 2, size=stat_size) for v in ln.std])
-        x0 = self.before.cells.get_right()[0] + BUFF
-        for r, (m, s) in enumerate(zip(self.mu_numbers, self.sigma_numbers)):
-            y = self.before.row(r).get_center()[1]
-            m.move_to(np.array([x0 + STAT_COL_W * 0.5, y, 0]))
-            s.move_to(np.array([x0 + STAT_COL_W * 1.5, y, 0]))
-        for group in (self.mu_numbers[t.tracked], self.sigma_numbers[t.tracked]):
-            group.set_color(OUT_COLOR)
-        stats_right = x0 + 2 * STAT_COL_W
-        arrow_len = 0.55
-        self.row_arrows = VGroup(*[
-            Arrow(np.array([stats_right + 0.08, y, 0]), np.array([stats_right + 0.08 + arrow_len, y, 0]), buff=0,
-                  color=MUTED, stroke_width=2, tip_length=min(0.14, cell_h * 0.4),
-                  max_tip_length_to_length_ratio=0.4, max_stroke_width_to_length_ratio=10)
-            for y in (self.before.row(r).get_center()[1] for r in range(n_rows))])
-        after.next_to(self.row_arrows, RIGHT, buff=0.12)
-        after.align_to(self.before.cells, UP)
+    def head(self, s: str, color, size: float = SMALL_SIZE):
+        return baseline_text(s, size, color)
 
-        self.before_head = text("x  (input)", SMALL_SIZE, INK).next_to(self.before.cells, UP, buff=0.12)
-        self.stat_heads = VGroup(text("μ", SMALL_SIZE, ACCENT), text("σ", SMALL_SIZE, ACCENT))
-        for h, col in zip(self.stat_heads, (self.mu_numbers, self.sigma_numbers)):
-            h.set_x(col.get_center()[0])
-        self.after_head = text("LN(x)", SMALL_SIZE, OUT_COLOR).next_to(after.cells, UP, buff=0.12)
-        # baselines: "σ" sits on the baseline of the "x" in "x (input)"; "μ" (descender) shares σ's top
-        self.stat_heads[1].align_to(self.before_head[0], DOWN)
-        self.stat_heads[0].align_to(self.stat_heads[1], UP)
-        self.after_head.align_to(self.before_head, DOWN)
+    def build_matrices(self):
+        """Input | μ σ | arrows | output side by side (stacked in a tall frame), placed once."""
+        t, s, tr = self.trace, self.trace.ln1_steps, self.trace.tracked
+        band = self.band.below(line_height(SMALL_SIZE) + HEAD_GAP)
+        vmax = float(max(np.abs(s.source).max(), np.abs(s.out).max()))
+        stacked = frame().portrait
+        if stacked:
+            top, bottom = band.split([1, 1], gap=GAP + line_height(SMALL_SIZE) + HEAD_GAP, vertical=True)
+            in_box = Box(top.left, top.right - 2 * STATS_W - 0.1, top.bottom, top.top)
+        else:
+            lw = min(1.3, max(label_text(w, SMALL_SIZE, 1.3).width for w in t.tokens)) + 0.15
+            cells = (band.width - lw - 2 * STATS_W - ARROW_W - 0.4) / 2
+            in_box = Box(band.left, band.left + lw + cells, band.bottom, band.top)
+        m_in = token_matrix(s.source, in_box, vmax, labels=t.tokens, keep_row=tr, highlight=tr,
+                            cells_width=None if stacked else cells)
+        m_out = m_in.target_for(s.out)
+        rows = m_in.rows_shown
+        ys = [m_in.row(r).get_center()[1] for r in rows]
+        gap_ys = [m_in.gaps[0].get_y()] if None in m_in.row_window else []
+        x0 = m_in.cells.get_right()[0] + 0.12
+        size = NUMBER_SIZE if m_in.cell_h >= 0.3 else NOTE_SIZE
+        self.mu_numbers = VGroup(*[number(s.mean[r], 2, size).move_to([x0 + STATS_W * 0.5, y, 0]) for r, y in zip(rows, ys)])
+        self.sigma_numbers = VGroup(*[number(s.std[r], 2, size).move_to([x0 + STATS_W * 1.5, y, 0]) for r, y in zip(rows, ys)])
+        self.stat_gaps = VGroup(*[text("⋮", NOTE_SIZE, MUTED).move_to([x0 + STATS_W * (k + 0.5), y, 0])
+                                  for k in (0, 1) for y in gap_ys[:1]])
+        for m in (self.mu_numbers[rows.index(tr)], self.sigma_numbers[rows.index(tr)]):
+            m.set_color(RESULT)
+        right = x0 + 2 * STATS_W
+        if stacked:
+            m_out.next_to(m_in, DOWN, buff=GAP + line_height(SMALL_SIZE) + HEAD_GAP)
+            m_out.shift(RIGHT * (m_in.cells.get_left()[0] - m_out.cells.get_left()[0]))  # columns line up
+            self.row_arrows = VGroup()
+        else:
+            m_out.remove(m_out.labels)
+            m_out.labels = VGroup()
+            m_out.shift(RIGHT * (right + ARROW_W + 0.1 - m_out.cells.get_left()[0]))
+            self.row_arrows = VGroup(*[Arrow([right + 0.05, y, 0], [right + ARROW_W - 0.05, y, 0], buff=0, color=MUTED,
+                                             stroke_width=2, tip_length=min(0.12, m_in.cell_h * 0.4),
+                                             max_tip_length_to_length_ratio=0.4, max_stroke_width_to_length_ratio=10)
+                                       for y in ys])
+        self.m_in, self.m_out = m_in, m_out
+        self.in_focus = row_box(m_in, tr)
+        self.out_focus = row_box(m_out, tr, with_label=stacked)
+        baseline = m_in.cells.get_top()[1] + HEAD_GAP
+        self.in_head = in_head = set_baseline(self.head(self.in_name, STREAM), baseline).set_x(m_in.cells.get_center()[0])
+        self.stat_heads = VGroup(*[set_baseline(self.head(c, LN), baseline).set_x(col.get_center()[0])
+                                   for c, col in (("μ", self.mu_numbers), ("σ", self.sigma_numbers))])
+        self.out_head = set_baseline(self.head(self.out_name, self.out_color), m_out.cells.get_top()[1] + HEAD_GAP)
+        self.out_head.set_x(m_out.cells.get_center()[0])
+        self.lanes = VGroup() if stacked else VGroup(*[  # row boundaries straight across: each row keeps its lane
+            Line([m_in.cells.get_left()[0], y, 0], [m_out.cells.get_right()[0], y, 0], color=MUTED, stroke_width=1.5,
+                 stroke_opacity=0.6) for y in (m_in.row(r).get_bottom()[1] for r in rows[:-1])
+            if not any(abs(y - g) < m_in.cell_h for g in gap_ys)])
+        self.in_group = VGroup(m_in, in_head)
+        everything = VGroup(m_in, m_out, in_head, self.out_head, self.stat_heads, self.mu_numbers, self.sigma_numbers,
+                            self.stat_gaps, self.row_arrows, self.lanes, self.in_focus, self.out_focus)
+        everything.move_to(band.center + UP * (line_height(SMALL_SIZE) + HEAD_GAP) / 2).set_x(0)
 
-        self.focus = row_box(self.before.labels[t.tracked], self.before.row(t.tracked))
-        self.row_band = row_box(self.before.labels[t.tracked], after.row(t.tracked))
-
-        left_x, right_x = self.before.cells.get_left()[0], after.cells.get_right()[0]
-        self.lanes = VGroup(*[  # row boundaries drawn straight across: each row stays in its own lane
-            Line(np.array([left_x, y, 0]), np.array([right_x, y, 0]), color=MUTED, stroke_width=1.5, stroke_opacity=0.7)
-            for y in ((self.before.row(r).get_bottom()[1] for r in range(n_rows - 1)))])
-
-        # place the whole arrangement: centred horizontally, between title and caption vertically
-        everything = VGroup(self.before, after, self.mu_numbers, self.sigma_numbers, self.row_arrows,
-                            self.lanes, self.before_head, self.stat_heads, self.after_head, self.focus, self.row_band)
-        fit(everything, width=SAFE_W)
-        # the middle of the free band between the title and a (typical) caption
-        self.zone_y = (self.header.get_bottom()[1] + caption("Ag “μσ”").get_top()[1]) / 2
-        everything.move_to(np.array([0, self.zone_y, 0]))
-        # beat 1 shows the before-matrix centred; beat 2 moves it to this slot
-        self.slot_shift = RIGHT * self.before.get_center()[0]
-        for m in (self.before, self.before_head, self.focus):
-            m.shift(-self.slot_shift)
-
-    def build_panel(self):
-        """The tracked row as bars, right of the before-matrix, with its μ, σ readouts and guide lines."""
-        ln, tr, x = self.trace.layernorm, self.trace.tracked, self.trace.block.x
-        scale = float(max(np.abs(a[tr]).max() for a in (x, ln.centered, ln.normalized, ln.out)))
-        self.row_bars = VectorBars(x[tr], scale, H_COLOR, row_h=BAR_ROW_H, places=2)
-        self.step_label = fit(text(f"x  (row “{self.trace.tracked_token}”)", BODY_SIZE, INK), width=4.2)
-        self.step_label.next_to(self.row_bars, UP, buff=0.3)
-        self.readouts = VGroup(
-            VGroup(text("μ =", SMALL_SIZE, ACCENT, glyphs=True), number(ln.mean[tr], 2, size=SMALL_SIZE)),
-            VGroup(text("σ =", SMALL_SIZE, ACCENT, glyphs=True), number(ln.std[tr], 2, size=SMALL_SIZE)),
-        )
-        for r in self.readouts:
-            r.arrange(RIGHT, buff=0.12)
-            r[1].set_y(r[0][-1].get_y())  # number centred on the "=" sign
-        self.readouts.arrange(RIGHT, buff=GAP).next_to(self.row_bars, DOWN, buff=0.55)
-        panel_core = VGroup(self.step_label, self.row_bars, self.readouts)
-        left_edge = self.before.get_right()[0] + GAP
-        right_edge = SAFE_W / 2
-        panel_core.move_to(np.array([(left_edge + right_edge) / 2, self.zone_y, 0]))
-
-        self.mu_line = self.guide(self.bar_x(ln.mean[tr]))
-        self.mu_mark = text("μ", SMALL_SIZE, ACCENT).next_to(self.mu_line, DOWN, buff=0.08)
-        self.sd_lines = VGroup(self.guide(self.bar_x(-ln.std[tr])), self.guide(self.bar_x(ln.std[tr])))
-        self.sd_marks = VGroup(text("−σ", SMALL_SIZE, ACCENT).next_to(self.sd_lines[0], DOWN, buff=0.08),
-                               text("+σ", SMALL_SIZE, ACCENT).next_to(self.sd_lines[1], DOWN, buff=0.08))
-        self.panel = VGroup(self.row_bars, self.readouts)  # the step label is swapped separately
-
-    def unit_guides(self):
-        lines = VGroup(self.guide(self.bar_x(-1.0)), self.guide(self.bar_x(1.0)))
-        marks = VGroup(text("−1", SMALL_SIZE, ACCENT).next_to(lines[0], DOWN, buff=0.08),
-                       text("+1", SMALL_SIZE, ACCENT).next_to(lines[1], DOWN, buff=0.08))
-        return lines, marks
+    def build_bars(self):
+        """The tracked row twice, as bars: as it is (left) and through the steps (right); μ σ readouts below."""
+        t, s, tr = self.trace, self.trace.ln1_steps, self.trace.tracked
+        d, band, portrait = t.config.d_model, self.band, frame().portrait
+        lh, nh = line_height(SMALL_SIZE), line_height(NOTE_SIZE)
+        heads, foot = lh + HEAD_GAP + 0.1, 2 * lh + nh + 0.45  # over the bars; under them: guide marks, readouts, note
+        avail = band.height - heads - foot
+        row_h = float(np.clip(avail / d, BAR_ROW[0], BAR_ROW[2] if portrait else BAR_ROW[1]))
+        slots = int(avail // row_h)
+        rows = window(d, slots) if d > slots else None
+        number_w = number_box(2, NUMBER_SIZE)[0]
+        half = (band.width - GAP) / 2
+        bar_max = float(min(2.0, (half - 0.25 - number_w) / 2))
+        scale = float(max(np.abs(a[tr]).max() for a in (s.source, s.centered, s.normalized, s.out)))
+        self.bars = [VectorBars(s.source[tr], scale, c, bar_max=bar_max, row_h=row_h, places=2, rows=rows)
+                     for c in (STREAM, LN)]
+        before, work = self.bars
+        width = 2 * bar_max + 0.2 + max(before.number_w, work.number_w)  # each panel, its bars at their longest
+        work.shift(RIGHT * (before.axis.get_x() + width + GAP - work.axis.get_x()))
+        self.bar_heads = VGroup(self.head(self.in_name, STREAM))
+        self.step_label = self.head(self.sym, LN)
+        for h, b in ((self.bar_heads[0], before), (self.step_label, work)):
+            set_baseline(h, b.axis.get_top()[1] + HEAD_GAP).set_x(b.axis.get_x())
+        self.bar_x = lambda v: work.axis.get_x() + v / work.scale_ * work.bar_max
+        self.readouts = VGroup(readout("μ =", s.mean[tr]), readout("σ =", s.std[tr])).arrange(RIGHT, buff=GAP)
+        room = min(band.width, 2 * width + GAP) - self.readouts.width - GAP  # no wider than the two panels
+        self.token_line = label_text(f"“{t.tracked_token}”:", SMALL_SIZE, room, RESULT)  # whose row, beside its μ, σ
+        set_baseline(self.token_line.next_to(self.readouts, LEFT, buff=GAP), baseline_of(self.readouts[1][0]))
+        note = text(f"μ, σ: mean and std of all {d} numbers of the row", NOTE_SIZE, MUTED)
+        self.readouts.add(note, self.token_line)
+        note.next_to(self.readouts[:2], DOWN, buff=0.15).set_x(VGroup(self.token_line, *self.readouts[:2]).get_x())
+        self.readouts.next_to(work.axis, DOWN, buff=lh + 0.2)
+        self.readouts.set_x(before.axis.get_x() - bar_max + (2 * width + GAP) / 2)
+        panel = VGroup(*self.bars, self.bar_heads, self.step_label, self.readouts)
+        left, right = before.axis.get_x() - bar_max, work.axis.get_x() - bar_max + width
+        panel.shift(band.center - np.array([(left + right) / 2, panel.get_center()[1], 0]))
+        self.mu_guide = self.guides([s.mean[tr]], ["μ"])
+        self.sd_guides = self.guides([-s.std[tr], s.std[tr]], ["−σ", "+σ"])
+        self.unit_guides = self.guides([-1.0, 1.0], ["−1", "+1"])
 
     # ---------------------------------------------------------------- helpers
 
-    def bar_x(self, v: float) -> float:
-        """Screen x of value v on the tracked row's bar axis."""
-        b = self.row_bars
-        return b.axis.get_center()[0] + v / b.scale_ * b.bar_max
+    def vanish(self, *mobs, run_time: float = 0.6):
+        """Fade mobjects out and take them (and their parts, wherever they sit) off the scene."""
+        self.play(FadeOut(VGroup(*mobs)), run_time=run_time)
+        self.remove(*[m for mob in mobs for m in mob.get_family()])
 
-    def guide(self, x: float) -> DashedLine:
-        a = self.row_bars.axis
-        return DashedLine(np.array([x, a.get_top()[1], 0]), np.array([x, a.get_bottom()[1], 0]), color=ACCENT,
-                          stroke_width=2, dash_length=0.08)
+    def guides(self, values, marks) -> VGroup:
+        """Dashed lines at the given values across the working bars, each named under the axis."""
+        a = self.bars[1].axis
+        lines = VGroup(*[DashedLine([self.bar_x(v), a.get_top()[1], 0], [self.bar_x(v), a.get_bottom()[1], 0],
+                                    color=LN, stroke_width=2, dash_length=0.08) for v in values])
+        labels = VGroup(*[text(m, SMALL_SIZE, LN).next_to(line, DOWN, buff=0.08) for m, line in zip(marks, lines)])
+        return VGroup(lines, labels)
 
-    def morph_bars(self, start, end):
-        """Bars and their numbers glide from one trace row to the next (endpoints exactly as in the trace)."""
+    def morph(self, start, end):
+        """The working bars glide from one trace row to the next; their numbers show the first row, then (from
+        halfway) the second: never a value the trace does not hold."""
         start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
-        return UpdateFromAlphaFunc(self.row_bars,
-                                   lambda m, a: m.set_values(end if a >= 1 else start + a * (end - start)))
+        return UpdateFromAlphaFunc(self.bars[1], lambda m, a: m.set_values(
+            end if a >= 1 else start + a * (end - start), shown=start if a < 0.5 else end))
 
-    def swap_caption(self, s: str, color=INK, step: str | None = None):
-        """New bottom caption (and, with step, a new formula over the bars)."""
-        anims = []
-        if step is not None:
-            label = text(step, BODY_SIZE, INK).move_to(self.step_label)
-            anims += [FadeOut(self.step_label), FadeIn(label)]
-            self.step_label = label
-        super().swap_caption(s, color, *anims)
+    def new_step(self, s: str):
+        """Animations that replace the formula over the working bars."""
+        label = self.head(s, LN)
+        set_baseline(label, self.bars[1].axis.get_top()[1] + HEAD_GAP).set_x(self.bars[1].axis.get_x())
+        old, self.step_label = self.step_label, label
+        return FadeOut(old), FadeIn(label)
+
+
+def readout(name: str, value: float) -> VGroup:
+    """'μ = 0.57': the name and the trace's value on one baseline."""
+    lab, num = baseline_text(name, SMALL_SIZE, LN), number(value, 2, SMALL_SIZE, RESULT)
+    num.next_to(lab, RIGHT, buff=0.1)
+    return VGroup(lab, num.shift(UP * (baseline_of(lab) - num.get_bottom()[1])))

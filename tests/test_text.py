@@ -101,3 +101,17 @@ def test_text_draws_what_manims_text_draws():
     s = "Residual: h′ = h + λ · Δ"
     ours, theirs = text(s, 26), Text(s, font=FONT, font_size=26)
     assert np.array_equal(ours.points, np.concatenate([m.points for m in theirs.family_members_with_points()]))
+
+
+def test_a_bold_title_wraps_to_the_frame_in_bold():
+    """wrap measures words at the weight they are drawn: a bold title's lines stay inside the safe frame (measured
+    in the regular weight, 'LayerNorm: each row on' was kept on one line, wider than a square frame)."""
+    import manim
+
+    from kit.style import configure_frame, frame
+    from kit.widgets import title
+
+    with manim.tempconfig({"pixel_width": 480, "pixel_height": 480}):
+        configure_frame()
+        t = title("LayerNorm: each row on its own")
+        assert len(t[0]) > 1 and all(line.width <= frame().safe_width for line in t[0])

@@ -226,10 +226,11 @@ class VectorBars(VGroup):
     def bar_width(self, v: float) -> float:
         return max(abs(v) / self.scale_ * self.bar_max, 1e-3)
 
-    def set_values(self, values):
+    def set_values(self, values, shown=None):
         """Resize bars and update numbers to new values (cheap: no new glyphs, colors set only on a sign change).
 
-        Works in the panel's current size: k is how much the panel was scaled since it was built.
+        Works in the panel's current size: k is how much the panel was scaled since it was built. shown: the values
+        the numbers show instead (e.g. while bars glide between two rows of the trace, the numbers show one of them).
         """
         k = self.axis.get_length() / self.axis_length
         x0 = self.axis.get_center()[0]
@@ -243,7 +244,7 @@ class VectorBars(VGroup):
             if getattr(bar, "negative", None) != (v < 0):
                 bar.set_fill(neg if v < 0 else self.color_)
                 bar.negative = v < 0
-            num.set_value(v).place(np.array([x0 + (self.bar_max + 0.2) * k + self.number_w * k - num.width / 2, y, 0]))
+            num.set_value(v if shown is None else float(shown[d])).place(np.array([x0 + (self.bar_max + 0.2) * k + self.number_w * k - num.width / 2, y, 0]))
         return self
 
     def values_shown(self) -> list[float]:

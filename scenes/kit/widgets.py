@@ -41,13 +41,14 @@ def label_text(s: str, size: float = SMALL_SIZE, max_width: float = 1.3, color=I
     return best if best is not None else baseline_text("…", size, color)
 
 
-def wrap(s: str, size: float, width: float) -> list[str]:
-    """s split at spaces into lines that fit width at this size (a single word wider than width stays whole)."""
+def wrap(s: str, size: float, width: float, weight: str = "NORMAL") -> list[str]:
+    """s split at spaces into lines that fit width at this size and weight (a single word wider than width stays
+    whole)."""
     words = s.split(" ")
-    space = text("a a", size).width - 2 * text("a", size).width
+    space = text("a a", size, weight=weight).width - 2 * text("a", size, weight=weight).width
     lines, line, line_w = [], [], 0.0
     for word in words:
-        w = text(word, size).width if word else 0.0
+        w = text(word, size, weight=weight).width if word else 0.0
         if line and line_w + space + w > width:
             lines.append(" ".join(line))
             line, line_w = [], 0.0
@@ -61,7 +62,7 @@ def paragraph(s: str, size: float = BODY_SIZE, width: float | None = None, color
               align=None) -> VGroup:
     """s as one or more lines no wider than width (default: the safe frame), centred (or aligned to `align`)."""
     width = frame().safe_width if width is None else width
-    lines = VGroup(*[text(ln, size, color, weight=weight) for ln in wrap(s, size, width)])
+    lines = VGroup(*[text(ln, size, color, weight=weight) for ln in wrap(s, size, width, weight)])
     lines.arrange(DOWN, buff=LINE_GAP, aligned_edge=align if align is not None else np.zeros(3))
     lines.source = s
     return lines

@@ -60,6 +60,16 @@ class LayerNormSteps:
     gamma: Array  # [d]
     beta: Array  # [d]
     out: Array  # [T, d] γ · normalized + β
+    source: Array | None = None  # [T, d] the rows that were normalized
+
+
+def layer_norm_steps(x: Array, gamma: Array, beta: Array, eps: float = 1e-5) -> LayerNormSteps:  # [T, d] -> steps
+    """LayerNorm of every row of x, kept step by step: μ and σ per row, x − μ, ÷ σ, then γ · … + β."""
+    mean = x.mean(axis=-1)  # [T]
+    std = np.sqrt(x.var(axis=-1) + eps)  # [T]
+    centered = x - mean[:, None]  # [T, d]
+    normalized = centered / std[:, None]  # [T, d]
+    return LayerNormSteps(mean, std, centered, normalized, gamma, beta, gamma * normalized + beta, x)
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,15 @@ class Trace:
         return self.block.attn_weights.mean(axis=0)
 
     @cached_property
+    def ln1_steps(self) -> LayerNormSteps:
+        """LN₁ step by step on the rows the block's LN₁ really normalizes: x in a pre-norm block (the same as
+        `layernorm`; its output is LN₁(x), what attention reads), x + Δattn in a post-norm block (its output is h)."""
+        if self.config.norm == "pre":
+            return self.layernorm
+        b, p = self.block, self.params
+        return layer_norm_steps(b.x + b.attn_out, p.ln1_gamma, p.ln1_beta)  # [T, d]
+
+    @cached_property
     def placements(self) -> dict[str, BlockTrace]:
         """The same input and weights through a pre-norm and a post-norm block."""
         return {norm: block(self.block.x, self.params, norm) for norm in ("pre", "post")}
@@ -144,12 +163,7 @@ def compute_trace(config: BlockConfig) -> Trace:
     params = init_params(config.d_model, config.d_ff, config.n_heads, config.seed)
     bt = block(x, params, config.norm)
 
-    mean = x.mean(axis=-1)  # [T]
-    std = np.sqrt(x.var(axis=-1) + 1e-5)  # [T]
-    centered = x - mean[:, None]
-    normalized = centered / std[:, None]
-    ln = LayerNormSteps(mean, std, centered, normalized, params.ln1_gamma, params.ln1_beta,
-                        params.ln1_gamma * normalized + params.ln1_beta)
+    ln = layer_norm_steps(x, params.ln1_gamma, params.ln1_beta)
 
     h, delta = bt.h_attn[tracked], bt.ffn_out[tracked]  # [d], [d]
     lo, hi = min(config.lambdas + (0.0, 1.0)), max(config.lambdas + (0.0, 1.0))  # 0 (identity), 1 (the real step)
