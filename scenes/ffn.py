@@ -212,10 +212,16 @@ class FFNScene(TraceScene):
             lw = min(LABEL_MAX_W, max(label_text(w, SMALL_SIZE, LABEL_MAX_W).width for w in t.tokens)) + 0.15
             net_w = 2 * 1.0 + HIDDEN_W + 0.12 + 2 * 0.5
             cells = (band.width - lw - net_w) / 2
-            self.inputs = token_matrix(b.ln2, Box(band.left, band.left + lw + cells, band.bottom, band.top),
-                                       self.m_in.vmax, labels=t.tokens, keep_row=tr, highlight=tr, cells_width=cells)
-            length = max(self.inputs.cells.height * 0.8, min(band.height, 3.0))  # a few tokens: still a network
-            net = Net(d, f, b, length, narrow_side(length, d, f), 1.0, False, (), 0.06)
+            for _ in range(3):  # the labels' width is an estimate: narrower cells until the row fits the band
+                self.inputs = token_matrix(b.ln2, Box(band.left, band.left + lw + cells, band.bottom, band.top),
+                                           self.m_in.vmax, labels=t.tokens, keep_row=tr, highlight=tr,
+                                           cells_width=cells)
+                length = max(self.inputs.cells.height * 0.8, min(band.height, 3.0))  # a few tokens: still a network
+                net = Net(d, f, b, length, narrow_side(length, d, f), 1.0, False, (), 0.06)
+                over = self.inputs.width + net.width + self.inputs.cells.width + 2 * 0.5 - band.width
+                if over <= 0:
+                    break
+                cells -= over / 2 + 0.01
         outs = self.inputs.target_for(b.ffn_out)
         if self.stacked:
             outs.next_to(mid.bottom * UP, DOWN, buff=0.3 + line_height(SMALL_SIZE) + HEAD_GAP).align_to(self.inputs, LEFT)

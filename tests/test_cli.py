@@ -45,7 +45,7 @@ def run_cli(*args, input=None, env=None, cwd=None):
         (["render", "--d-model", "64"], "the videos show d_model from 4 to 32, got 64"),
         (["render", "--d-model", "2", "--n-heads", "1"], "the videos show d_model from 4 to 32, got 2"),
         (["movie", "--d-model", "48"], "the videos show d_model from 4 to 32"),
-        (["render", "--d-model", "8", "--d-ff", "512"], "the videos show d_ff from 4 to 128"),
+        (["render", "--d-model", "8", "--d-ff", "2"], "the videos show d_ff from 4 to 512"),
         (["render", "--d-model", "12", "--n-heads", "5"], "must be positive and divide d_model"),
         (["frobnicate"], "invalid choice"),
     ],

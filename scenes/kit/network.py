@@ -5,7 +5,7 @@ wide layer) around the hidden layer's cells (colour = value), along the flow (le
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, RIGHT, Polygon, Transform, VGroup
+from manim import DL, DOWN, DR, RIGHT, UL, UR, Polygon, Transform, VGroup
 
 from kit.matrices import CellMatrix
 from kit.rows import window_keeping
@@ -65,10 +65,32 @@ def trapezoid(a: float, b: float, depth: float, vertical: bool) -> Polygon:
 
 
 def weight_label(name: str, shape: str, poly: Polygon, vertical: bool) -> VGroup:
-    """'W₁' and its shape ('8×32'), centred in the trapezoid: one over the other, or side by side (vertical flow)."""
+    """'W₁' and its shape ('8×32'), centred in the trapezoid: one over the other, or side by side (vertical flow).
+    What does not fit inside the trapezoid goes beside it (under it, or right of it in a vertical flow)."""
     g = VGroup(text(name, BODY_SIZE, INK), text(shape, SMALL_SIZE, MUTED))
     g.arrange(RIGHT, buff=0.15) if vertical else g.arrange(DOWN, buff=0.06)
-    return g.move_to(poly.get_center())
+    g.move_to(poly.get_center())
+    if not _inside(g, poly):
+        g[0].move_to(poly.get_center())
+        g[1].next_to(poly, RIGHT if vertical else DOWN, buff=0.1)
+        if not _inside(g[0], poly):
+            g[0].next_to(g[1], RIGHT if vertical else DOWN, buff=0.06)
+    return g
+
+
+def _inside(mob, poly: Polygon, pad: float = 0.04) -> bool:
+    """True when mob's bounding box lies inside the convex polygon (with pad to spare)."""
+    corners = [mob.get_corner(c) for c in (UL, UR, DL, DR)]
+    pts = poly.get_vertices()[:, :2]
+    centre = pts.mean(axis=0)
+    for a, b in zip(pts, np.roll(pts, -1, axis=0)):
+        normal = np.array([b[1] - a[1], a[0] - b[0]])
+        normal = normal / np.linalg.norm(normal)
+        if normal @ (centre - a) > 0:
+            normal = -normal  # pointing out of the polygon
+        if any(normal @ (c[:2] - a) > -pad for c in corners):
+            return False
+    return True
 
 
 def spread(centres: list[float], min_gap: float) -> list[float]:

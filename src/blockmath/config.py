@@ -16,7 +16,7 @@ ENV_PREFIX = "BLOCKMATH_"  # environment variables read by build_config: BLOCKMA
 # What a user may set (CLI options, or BLOCKMATH_* variables). The limits (max_tokens, depth) are not settings:
 # they come from the code only, so BLOCKMATH_MAX_TOKENS=1000 cannot let a 40-token sentence through.
 DISPLAY_D_MODEL = (4, 32)  # the widths the scenes lay out legibly (wider vectors are shown as a window)
-DISPLAY_D_FF = 128  # the widest FFN hidden layer the scenes draw (4 * 32)
+DISPLAY_D_FF = 512  # the FFN shows a window of a wider hidden layer (its strongest units kept)
 USER_SETTINGS = ("sentence", "token", "seed", "d_model", "d_ff", "n_heads", "lambdas", "norm")
 
 
