@@ -122,3 +122,14 @@ def test_placements_and_depth_views():
     assert np.allclose(post.ln1, t.block.x) and not np.allclose(post.out, t.block.out)
     assert {c.label for c in t.depth} == {c.label for c in t.depth_near_zero}
     assert t.depth_near_zero[0].rel_change < t.depth[0].rel_change
+
+
+@pytest.mark.parametrize("norm", ["pre", "post"])
+def test_attention_parts_are_this_blocks_attention(norm):
+    t = compute_trace(BlockConfig(d_model=32, n_heads=4, norm=norm))
+    a = t.attn_parts
+    assert np.allclose(a.out, t.block.attn_out, atol=1e-12)
+    assert np.array_equal(a.weights, t.block.attn_weights)
+    assert np.allclose(a.values, (t.block.ln1 @ t.params.wv).reshape(-1, 4, 8).transpose(1, 0, 2))
+    assert np.allclose(a.weighted.sum(axis=2), a.mixes)
+    assert np.all(a.weighted[:, np.triu_indices(len(t.tokens), 1)[0], np.triu_indices(len(t.tokens), 1)[1]] == 0)

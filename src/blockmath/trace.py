@@ -8,7 +8,7 @@ from functools import cached_property
 import numpy as np
 
 from .config import BlockConfig
-from .core import Array, BlockParams, BlockTrace, block, embed, init_params, residual
+from .core import Array, AttentionParts, BlockParams, BlockTrace, attention_parts, block, embed, init_params, residual
 from .depth import DepthCurve, depth_analysis
 from .tokenize import CONTINUATION, InputError, is_continuation, is_word, tokenize
 
@@ -105,6 +105,12 @@ class Trace:
     def attn_mean(self) -> Array:
         """[T, T] attention weights averaged over heads (rows still sum to 1): one picture of who reads whom."""
         return self.block.attn_weights.mean(axis=0)
+
+    @cached_property
+    def attn_parts(self) -> AttentionParts:
+        """This block's attention piece by piece (values, weighted values, head mixes), read from what it reads."""
+        p = self.params
+        return attention_parts(self.block.ln1, p.wq, p.wk, p.wv, p.wo, p.n_heads)
 
     @cached_property
     def placements(self) -> dict[str, BlockTrace]:
