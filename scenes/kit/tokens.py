@@ -1,0 +1,88 @@
+"""Tokens along a line and the links between them: who reads whom.
+
+`TokenRow` puts a window of tokens at equal spacing along x. When a label does not fit its slot the labels take
+turns on two lines, and one still too long is cut with "…"; text is never shrunk.
+`link` draws a reader's link to a token it reads (an arc above the row, or a loop when it reads itself), its
+thickness and opacity growing with the weight.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import LEFT, RIGHT, UP, CubicBezier, SurroundingRectangle, VGroup
+
+from kit.matrices import Window, shown_indices, window
+from kit.style import INK, MUTED, NOTE_SIZE, RESULT, SMALL_SIZE
+from kit.layout import line_height
+from kit.widgets import baseline_text, label_text, set_baseline
+
+GAP_ACROSS = 0.1  # free space between two labels written across
+
+
+def row_window(n: int, width: float, min_pitch: float, max_pitch: float) -> tuple[Window, float]:
+    """Which of n tokens fit a row `width` wide at least min_pitch apart (a window with a gap when not all do),
+    and their spacing (at most max_pitch)."""
+    win = window(n, max(int(width // min_pitch), 3))
+    return win, min(max_pitch, width / len(win))
+
+
+class TokenRow(VGroup):
+    """Labels of tokens[i] for i in the window, at x0 + j·pitch (j: slot in the window), baselines on y. When a
+    label does not fit its slot, the labels take turns on two lines (each may then use two slots' width) and the
+    ones still too long are cut with "…". The tracked token is in RESULT with a box; the gap, if any, is a "…"."""
+
+    def __init__(self, tokens, win: Window, pitch: float, x0: float, y: float, tracked: int | None = None,
+                 size: float = SMALL_SIZE):
+        super().__init__()
+        self.win, self.pitch, self.x0 = list(win), pitch, x0
+        widest = max(label_text(tokens[i], size, 1e9).width for i in shown_indices(self.win))
+        self.lines = 1 if widest <= pitch - GAP_ACROSS or len(self.win) == 1 else 2
+        room = pitch * self.lines - GAP_ACROSS  # the last label may not reach past its own slot
+        step = line_height(size) + 0.08
+        self.labels, self.gaps, self.by_index = VGroup(), VGroup(), {}
+        for j, i in enumerate(self.win):
+            base = y - step * (j % self.lines)
+            if i is None:
+                self.gaps.add(set_baseline(baseline_text("…", NOTE_SIZE, MUTED), base).set_x(self.x(j)))
+                continue
+            last = j == len(self.win) - 1 and self.lines > 1
+            lab = label_text(tokens[i], size, pitch - GAP_ACROSS if last else room, RESULT if i == tracked else INK)
+            self.by_index[i] = set_baseline(lab, base).set_x(self.x(j))
+            self.labels.add(lab)
+        self.add(self.labels, self.gaps)
+        self.box = VGroup()
+        if tracked is not None and tracked in self.by_index:
+            self.box = SurroundingRectangle(self.by_index[tracked], color=RESULT, buff=0.06, stroke_width=2)
+            self.add(self.box)
+
+    def x(self, slot: int) -> float:
+        return self.x0 + slot * self.pitch
+
+    def x_of(self, i: int) -> float:
+        """x of token i (an original index in the window)."""
+        return self.x(self.win.index(i))
+
+    def label(self, i: int):
+        return self.by_index[i]
+
+    def sources(self) -> list[int]:
+        """The tokens shown (original indices, in order)."""
+        return shown_indices(self.win)
+
+    def top(self) -> float:
+        """The height the links start from: above every label and the tracked token's box."""
+        return max(m.get_top()[1] for m in [*self.labels, *self.box]) + 0.06
+
+
+def link(x_reader: float, x_source: float, y: float, height: float, weight: float, color,
+         loop_width: float = 0.35) -> CubicBezier:
+    """The reader's link to a token it reads, standing on y: an arc whose top is `height` above y (a loop when the
+    reader reads itself); wider and more opaque for a larger weight (0..1)."""
+    a, b = np.array([x_reader, y, 0.0]), np.array([x_source, y, 0.0])
+    up = UP * height / 0.75  # a cubic Bézier reaches 3/4 of its control points' height
+    if abs(x_reader - x_source) < 1e-9:
+        side = RIGHT * loop_width
+        curve = CubicBezier(a + LEFT * loop_width * 0.15, a + up + side, a + up - side, a + RIGHT * loop_width * 0.15)
+    else:
+        curve = CubicBezier(a, a + up, b + up, b)
+    return curve.set_stroke(color, width=1.5 + 8 * weight, opacity=0.35 + 0.65 * np.sqrt(weight))
