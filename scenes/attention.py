@@ -18,7 +18,7 @@ from kit.layout import Box, content_band
 from kit.matrices import CellMatrix, VectorBars, number_box, shown_indices, window
 from kit.minibars import MiniBars
 from kit.names import names
-from kit.style import (ATTN, ATTN_2, BODY_SIZE, CELL_NUMBER_MIN, INK, LN, MUTED, NOTE_SIZE, NUMBER_SIZE, RESULT, SMALL_SIZE,
+from kit.style import (ATTN, ATTN_2, BG, BODY_SIZE, CELL_NUMBER_MIN, INK, LN, MUTED, NOTE_SIZE, NUMBER_SIZE, RESULT, SMALL_SIZE,
                        STREAM, frame)
 from kit.text import text
 from kit.tokens import TokenRow, link, row_window
@@ -27,7 +27,7 @@ from kit.widgets import label_text, paragraph, plus_node, title
 HEAD_COLORS = (ATTN, ATTN_2)
 LABEL_W = 1.3  # the column of row labels left of the tokens (a reader's name, "value")
 ROW_H = 0.3  # a row of weights (the tracked row, the matrix's rows)
-PITCH_MAX = 2.4  # token spacing when there are few tokens
+PITCH_MAX = 3.6  # token spacing when there are few tokens (they still spread across the frame)
 MIN_PITCH = number_box(2, CELL_NUMBER_MIN)[0] + 0.1  # a weight must fit its cell
 GAP = 0.22
 
@@ -82,16 +82,21 @@ class AttentionScene(TraceScene):
                           f"{plural(T - 1, 'token')} after it." if t == 0 else
                           f"Causal mask: “{tok}” reads itself and the {plural(t, 'token')} before it, never the "
                           f"{T - 1 - t} after it." if T > t + 1 else
-                          f"Causal mask: “{tok}” is last, so it reads itself and all {plural(t, 'token')} before it.",
+                          f"Causal mask: “{tok}” is last, so it reads itself and "
+                          + ("the token before it." if t == 1 else f"all {t} tokens before it."),
                           INK, *dim)
         self.wait(1.0)
-        if self.lay.row is not self.row:  # the masked tokens leave; the ones it reads spread over the frame
-            moving = VGroup(*[self.row.label(i) for i in self.lay.row.sources()])
-            self.play(FadeOut(VGroup(later, *self.row.gaps)), Transform(moving, self.lay.row.labels.copy()),
-                      Transform(self.row.box, self.lay.row.box))
-            self.remove(self.row, moving, self.row.box)
-            self.row = self.lay.row
-            self.add(self.row)
+        if self.lay.row is not self.row:  # the masked tokens leave; the ones it reads spread out, a label column left
+            old, new = self.row, self.lay.row
+            keep = new.sources()
+            gone = VGroup(*[old.label(i) for i in old.sources() if i not in keep], *old.gaps)
+            targets = [new.label(i).copy() for i in keep]
+            moves = [(Transform if old.label(i).text_info.source == m.text_info.source else FadeTransform)(
+                old.label(i), m) for i, m in zip(keep, targets)]  # a label cut differently cross-fades
+            self.play(FadeOut(gone), *moves, Transform(old.box, new.box.copy()))
+            self.remove(old, *old.labels, *old.gaps, old.box, *targets)
+            self.row = new
+            self.add(new)
             self.wait(0.4)
 
     def head_weights(self, h: int):
@@ -127,18 +132,21 @@ class AttentionScene(TraceScene):
             note.next_to(lit, DOWN, buff=0.08).align_to(lit, LEFT)
         self.play(FadeIn(others), FadeIn(note), Create(lit), self.arcs.animate.set_stroke(RESULT), run_time=0.8)
         self.play(self.arcs.animate.set_stroke(ATTN), run_time=0.5)
-        self.swap_caption(f"Each token has a row of weights in head 1's matrix; “{tok}” is first, so its row holds "
-                          "one weight." if t == 0 else
-                          f"Each token has a row of weights: head 1's matrix. The “{tok}” row lights up with its "
-                          "arcs; above the diagonal is masked.")
-        self.wait(2.0)
+        if t == 0:
+            self.swap_caption(f"Each token has a row of weights in head 1's matrix; “{tok}” is first, so its row "
+                              "holds one weight.")
+        else:
+            self.swap_caption(f"Head 1's matrix: a row of weights per token. The “{tok}” row lights up with its arcs.")
+            self.wait(1.4)
+            self.swap_caption("The empty upper right is the causal mask: no token reads a later one.")
+        self.wait(1.6)
         self.play(FadeOut(VGroup(others, lit, note)), self.weights.animate.shift(UP * shift), run_time=0.7)
 
     def untrained(self):
         self.beat("untrained")
         self.play(FadeIn(self.status["untrained"]), run_time=0.5)
-        self.swap_caption("Untrained, random parameters made these weights: the pattern means nothing yet. "
-                          "Training teaches heads what to read.", MUTED)
+        self.swap_caption("Untrained (random) weights: the pattern means nothing yet. Training teaches each head "
+                          "what to read.", MUTED)
         self.wait(1.6)
 
     def weighted_sum(self, h: int):
@@ -156,6 +164,8 @@ class AttentionScene(TraceScene):
         self.wait(1.0)
         scaled = VGroup(*[c.target_for(p.weighted[h, t, s]) for c, s in zip(charts, shown)])
         self.weighted_charts = getattr(self, "weighted_charts", []) + [dict(zip(shown, scaled))]
+        ghost = charts.copy().set_opacity(0.25)  # the whole values stay as a shadow behind the scaled ones
+        self.add(ghost)
         self.play(Transform(charts, scaled), Transform(tag, paragraph("value × weight", SMALL_SIZE, LABEL_W, color)
                                                        .move_to(tag)), run_time=1.2)
         self.swap_caption("Each value is multiplied by its weight: a token with little weight gives little.", color)
@@ -163,7 +173,7 @@ class AttentionScene(TraceScene):
         mix = lay.mix_bars(p.mixes[h, t], scale, color, h, self.n_shown)
         self.mix_bars = getattr(self, "mix_bars", []) + [mix]
         self.play(*[c.animate.move_to(mix.bars.get_center()).set_opacity(0) for c in charts],
-                  FadeIn(mix), FadeOut(tag), run_time=1.2)
+                  FadeIn(mix), FadeOut(VGroup(tag, ghost)), run_time=1.2)
         self.remove(charts)
         self.swap_caption(f"Added up, the weighted values make head {h + 1}'s mix for “{self.tok}”." if t else
                           f"One term: head {h + 1}'s mix for “{self.tok}” is its own value.", color)
@@ -200,15 +210,17 @@ class AttentionScene(TraceScene):
         formula = text(nm.attn_step, SMALL_SIZE, INK)
         parts = flow(self.lay.band, [lambda box: bars(b.x[t], scale, STREAM, nm.x, box), plus_node(np.zeros(3)),
                                      lambda box: bars(b.attn_out[t], scale, ATTN, nm.attn, box),
-                                     arrow_piece("LN₁" if nm.norm == "post" else "", LN),
+                                     arrow_piece("LN₁", LN) if nm.norm == "post" else arrow_piece("", INK),
                                      lambda box: bars(b.h_attn[t], scale, STREAM, nm.h, box)], formula)
         self.stream_bars = {"x": parts[0], "attn": parts[2], "h": parts[4]}
         self.play(FadeOut(self.joined), FadeTransform(self.update, parts[2]), run_time=0.8)
         self.play(FadeIn(VGroup(formula, parts[0], parts[1], parts[3], parts[4])), run_time=0.9)
         then = ", then LayerNorm" if nm.norm == "post" else ""
-        self.swap_caption(f"{nm.attn} is added to the stream{then}: {nm.attn_step}."
-                          + (f" “{self.tok}” now carries what it read from earlier tokens." if t else ""), STREAM)
-        self.wait(1.8)
+        self.swap_caption(f"{nm.attn} is added to the stream{then}: {nm.attn_step}.", STREAM)
+        self.wait(1.6)
+        if t:
+            self.swap_caption(f"“{self.tok}” now carries what it read from earlier tokens.", STREAM)
+            self.wait(1.4)
 
     def takeaway(self):
         self.beat("takeaway")
@@ -252,7 +264,7 @@ class Plan:
     status: Status
 
     def chart(self, values, scale, s, color) -> MiniBars:
-        half = min(0.55, (self.row.pitch - 0.16) / 2)
+        half = min(0.9, (self.row.pitch - 0.16) / 2)
         return MiniBars(values, scale, half, self.chart_row, color).move_to(
             np.array([self.row.x_of(s), self.chart_y, 0]))
 
@@ -269,22 +281,24 @@ def plan(trace, band: Box, H: int) -> Plan:
     tokens fit, how far apart), then down (notes, arcs, labels, weights, value charts, mixes)."""
     T, t = len(trace.tokens), trace.tracked
     dh = trace.attn_parts.values.shape[2]
-    axis_w = band.width - LABEL_W - 0.15
     rows = []
-    for n in (T, t + 1):  # every token (before the mask), then the ones the tracked token reads
-        win, pitch = row_window(n, axis_w, MIN_PITCH, PITCH_MAX)
-        x0 = band.center[0] - (LABEL_W + 0.15 + len(win) * pitch) / 2 + LABEL_W + 0.15 + pitch / 2
-        rows.append(TokenRow(trace.tokens, win, pitch, x0, 0.0, tracked=t))
+    for n, left in ((T, 0.0), (t + 1, LABEL_W + 0.15)):  # the sentence, then the tokens read (and a label column)
+        win, pitch = row_window(n, band.width - left, MIN_PITCH, PITCH_MAX)
+        x0 = band.center[0] + (left - len(win) * pitch) / 2 + pitch / 2
+        rows.append(TokenRow(trace.tokens, win, pitch, x0, 0.0, tracked=t, lead=left))
     notes = status_line(band, trace, H, t + 1 - len(rows[1].sources()))
     label_h = max(r.top() - min(m.get_bottom()[1] for m in r.labels) for r in rows)
-    # heights, from what must fit to what is nice: arcs, a chart row per dimension, the mixes' rows (a window)
+    # heights: first what must fit, then what reads better (taller arcs, more mix rows, taller value bars)
     avail = band.height - notes.group.height - 0.2 - label_h - 0.08 - ROW_H - 2 * GAP - 0.45
     arc_h, chart_row, mix_rows, mix_row = 0.7, max(0.05, min(0.15, 0.6 / dh)), min(dh, 3), 0.26
-    for step in ("mix", "arcs", "charts", "mix_h", "arcs_more"):
+    arc_max = 3.2 if frame().portrait else 2.2
+    for step in ("arcs_min", "mix", "arcs", "charts", "mix_h", "arcs_more"):
         spare = avail - (arc_h + chart_row * dh + mix_rows * mix_row)
         if spare <= 0:
             break
-        if step == "mix":
+        if step == "arcs_min":
+            arc_h = min(1.2, arc_h + spare)
+        elif step == "mix":
             mix_rows = min(dh, 8, mix_rows + int(spare // mix_row))
         elif step == "arcs":
             arc_h = min(1.6, arc_h + spare)
@@ -293,19 +307,18 @@ def plan(trace, band: Box, H: int) -> Plan:
         elif step == "mix_h":
             mix_row = min(0.36, mix_row + spare / mix_rows)
         else:
-            arc_h = min(2.4, arc_h + spare)
-    spare = max(0.0, avail - (arc_h + chart_row * dh + mix_rows * mix_row))
+            arc_h = min(arc_max, arc_h + spare)
+    spare = max(0.0, avail - (arc_h + chart_row * dh + mix_rows * mix_row)) / 3  # shared by three gaps
     notes.group.move_to(np.array([band.center[0], band.top - notes.group.height / 2, 0]))
-    foot = notes.group.get_bottom()[1] - 0.2 - spare / 2 - arc_h
+    foot = notes.group.get_bottom()[1] - 0.2 - spare - arc_h
     for r in rows:
         r.shift(UP * (foot - r.top()))
     y_weights = min(m.get_bottom()[1] for r in rows for m in r.labels) - 0.08 - ROW_H / 2
-    chart_y = y_weights - ROW_H / 2 - GAP - chart_row * dh / 2
-    mix_top = chart_y - chart_row * dh / 2 - GAP
+    chart_y = y_weights - ROW_H / 2 - GAP - spare - chart_row * dh / 2
+    mix_top = chart_y - chart_row * dh / 2 - GAP - spare
     mix_box = Box(band.left, band.right, mix_top - 0.45 - mix_rows * mix_row - 0.05, mix_top)
     matrix_rows = int((y_weights - ROW_H / 2 - 0.35 - band.bottom) / ROW_H) + 1  # the tracked row included
-    return Plan(band, rows[0], rows[1] if T > t + 1 else rows[0], foot, arc_h, y_weights, chart_y, chart_row,
-                mix_box, matrix_rows, notes)
+    return Plan(band, rows[0], rows[1], foot, arc_h, y_weights, chart_y, chart_row, mix_box, matrix_rows, notes)
 
 
 class Status(dict):
@@ -345,6 +358,9 @@ def weights_row(lay: Plan, W, trace) -> CellMatrix:
     size = max(CELL_NUMBER_MIN, min(NUMBER_SIZE, NUMBER_SIZE * (row.pitch - 0.1) / number_box(2, NUMBER_SIZE)[0]))
     m = CellMatrix(W, 1.0, row.pitch, ROW_H, rows=[t], cols=row.win, places=2, number_size=size,
                    labels=trace.tokens, label_width=LABEL_W, highlight=t)
+    for n, s in zip(m.numbers, row.sources()):
+        if W[t, s] > 0.55:  # dark digits on a bright cell
+            n.set_color(BG)
     return m.shift(np.array([row.x0, lay.y_weights, 0]) - m.cells[0].get_center())
 
 

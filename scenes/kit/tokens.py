@@ -28,25 +28,31 @@ def row_window(n: int, width: float, min_pitch: float, max_pitch: float) -> tupl
 
 class TokenRow(VGroup):
     """Labels of tokens[i] for i in the window, at x0 + j·pitch (j: slot in the window), baselines on y. When a
-    label does not fit its slot, the labels take turns on two lines (each may then use two slots' width) and the
-    ones still too long are cut with "…". The tracked token is in RESULT with a box; the gap, if any, is a "…"."""
+    label does not fit its slot, the labels take turns on two lines (each may then use two slots' width, but the
+    first reaches left of its slot only into `lead`, the free space there, and the last and the gap's neighbours
+    not past their slots); one
+    still too long is cut with "…". The tracked token is in RESULT with a box; the gap, if any, is a "…"."""
 
     def __init__(self, tokens, win: Window, pitch: float, x0: float, y: float, tracked: int | None = None,
-                 size: float = SMALL_SIZE):
+                 size: float = SMALL_SIZE, lead: float = 0.0):
         super().__init__()
         self.win, self.pitch, self.x0 = list(win), pitch, x0
         widest = max(label_text(tokens[i], size, 1e9).width for i in shown_indices(self.win))
         self.lines = 1 if widest <= pitch - GAP_ACROSS or len(self.win) == 1 else 2
-        room = pitch * self.lines - GAP_ACROSS  # the last label may not reach past its own slot
+        room = pitch * self.lines - GAP_ACROSS  # the end labels reach past their slots only into `lead` (left)
         step = line_height(size) + 0.08
         self.labels, self.gaps, self.by_index = VGroup(), VGroup(), {}
-        for j, i in enumerate(self.win):
-            base = y - step * (j % self.lines)
+        for j, i in enumerate(self.win):  # lines alternate by token (neighbours in adjacent slots differ; a token
+            base = y - step * ((j if i is None else i) % self.lines)  # keeps its line in another window)
             if i is None:
                 self.gaps.add(set_baseline(baseline_text("…", NOTE_SIZE, MUTED), base).set_x(self.x(j)))
                 continue
-            last = j == len(self.win) - 1 and self.lines > 1
-            lab = label_text(tokens[i], size, pitch - GAP_ACROSS if last else room, RESULT if i == tracked else INK)
+            fits = room
+            if j == 0:
+                fits = min(fits, pitch - GAP_ACROSS + 2 * lead)
+            if j == len(self.win) - 1 or None in self.win[max(j - 1, 0):j + 2]:  # the last, or next to the "…"
+                fits = min(fits, pitch - GAP_ACROSS)
+            lab = label_text(tokens[i], size, fits, RESULT if i == tracked else INK)
             self.by_index[i] = set_baseline(lab, base).set_x(self.x(j))
             self.labels.add(lab)
         self.add(self.labels, self.gaps)
