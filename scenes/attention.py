@@ -106,7 +106,8 @@ class AttentionScene(TraceScene):
         self.weights_rows = getattr(self, "weights_rows", []) + [weights]
         if h == 0:
             self.arcs, self.weights = arcs, weights
-            self.play(FadeIn(self.status["head0"]), *[Create(a) for a in arcs], run_time=1.2)
+            notes = [self.status[k] for k in ("head0", "window") if k in self.status]
+            self.play(FadeIn(VGroup(*notes)), *[Create(a) for a in arcs], run_time=1.2)
             self.play(FadeIn(weights), run_time=0.6)
             self.swap_caption(f"Head 1 has only “{tok}” itself to read: softmax gives it all the weight." if t == 0
                               else f"Head 1's softmax weights: how much “{tok}” reads each token. They sum to 1; "
@@ -303,7 +304,7 @@ def plan(trace, band: Box, H: int) -> Plan:
         elif step == "arcs":
             arc_h = min(1.6, arc_h + spare)
         elif step == "charts":
-            chart_row = min(0.3, chart_row + spare / dh)
+            chart_row = min(0.3, 2.4 / dh, chart_row + spare / dh)
         elif step == "mix_h":
             mix_row = min(0.36, mix_row + spare / mix_rows)
         else:

@@ -35,6 +35,13 @@ class Recorded:
         from attention import AttentionScene
 
         class Rec(AttentionScene):
+            def beat(self, name):  # which notes are on screen when each beat starts
+                family = self.get_mobject_family_members()
+                status = getattr(self, "status", {})
+                self.notes_at = {**getattr(self, "notes_at", {}), name: {k for k, m in status.items() if m in family
+                                                                         and m.get_fill_opacity() > 0.5}}
+                super().beat(name)
+
             def swap_caption(self, s, *args, **kwargs):
                 self.captions = getattr(self, "captions", []) + [s]
                 super().swap_caption(s, *args, **kwargs)
@@ -137,6 +144,9 @@ def test_heads_and_windows_are_said(run):
     assert ("window" in status) == (hidden > 0)
     if hidden:
         assert status["window"].text_info.source.startswith(f"{hidden} of {i + 1} tokens not shown")
+    shown_then = scene.notes_at["weighted-sum-1"]  # what a viewer reads while the values are mixed
+    assert {"head0", "untrained"} <= shown_then and ("window" in shown_then) == (hidden > 0)
+    assert ("masked" in shown_then) == (len(t.tokens) > i + 1)
     if H > 2:
         assert f"head 1 of {H}" == status["head0"].text_info.source
 
