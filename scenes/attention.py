@@ -10,17 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeTransform, SurroundingRectangle, Transform, VGroup
+from manim import DOWN, LEFT, UP, Create, FadeTransform, SurroundingRectangle, Transform, VGroup
 
 from kit.base import TraceScene
 from kit.fast import FadeIn, FadeOut
 from kit.layout import Box, content_band
-from kit.matrices import CellMatrix, VectorBars, number_box, shown_indices, window
+from kit.matrices import CellMatrix, number_box, shown_indices, window
 from kit.minibars import MiniBars
 from kit.names import names
-from kit.style import (ATTN, ATTN_2, BG, BODY_SIZE, CELL_NUMBER_MIN, INK, LN, MUTED, NOTE_SIZE, NUMBER_SIZE, RESULT, SMALL_SIZE,
-                       STREAM, frame)
+from kit.style import (ATTN, ATTN_2, BG, BODY_SIZE, CELL_NUMBER_MIN, INK, LN, MUTED, NOTE_SIZE, NUMBER_SIZE,
+                       RESULT, SMALL_SIZE, STREAM, frame)
 from kit.text import text
+from kit.flow import arrow_piece, bars, flow, wrap_in_lines
 from kit.tokens import TokenRow, link, row_window
 from kit.widgets import label_text, paragraph, plus_node, title
 
@@ -137,7 +138,8 @@ class AttentionScene(TraceScene):
             self.swap_caption(f"Each token has a row of weights in head 1's matrix; “{tok}” is first, so its row "
                               "holds one weight.")
         else:
-            self.swap_caption(f"Head 1's matrix: a row of weights per token. The “{tok}” row lights up with its arcs.")
+            self.swap_caption(f"Head 1's matrix: a row of weights per token. The “{tok}” row lights up with its "
+                              "arcs.")
             self.wait(1.4)
             self.swap_caption("The empty upper right is the causal mask: no token reads a later one.")
         self.wait(1.6)
@@ -157,7 +159,9 @@ class AttentionScene(TraceScene):
         scale = float(np.abs(p.values[h, : t + 1]).max())  # display scale: the longest value fills its slot
         charts = VGroup(*[lay.chart(p.values[h, s], scale, s, color) for s in shown])
         self.value_charts = getattr(self, "value_charts", []) + [dict(zip(shown, [c.copy() for c in charts]))]
-        tag = paragraph("value", SMALL_SIZE, LABEL_W, color).move_to(lay.chart_label_at())
+        tag = VGroup(text("value =", SMALL_SIZE, color), text(f"{self.nm.ln1}·W_V", NOTE_SIZE, color))
+        tag.arrange(DOWN, buff=0.1).move_to(lay.chart_label_at())  # what attention reads, per norm placement
+        self.value_tag = tag.copy()
         self.play(FadeIn(charts), FadeIn(tag), run_time=0.8)
         dh, d = p.values.shape[2], p.joined.shape[1]
         self.swap_caption(f"Each token offers a value vector: its {self.nm.ln1} times W_V "
@@ -335,17 +339,7 @@ def status_line(band: Box, trace, H: int, hidden: int) -> Status:
     if hidden:
         items["window"] = text(f"{hidden} of {t + 1} tokens not shown (the sums use all)", NOTE_SIZE, MUTED)
     items["untrained"] = text("untrained weights", NOTE_SIZE, MUTED)
-    lines, line, width = [], [], 0.0
-    for k, m in items.items():  # wrap into lines of the band's width (head 2's note takes head 1's place)
-        if k == "head1":
-            continue
-        if line and width + 0.5 + m.width > band.width:
-            lines.append(line)
-            line, width = [], 0.0
-        width += (0.5 if line else 0.0) + m.width
-        line.append(m)
-    lines.append(line)
-    VGroup(*[VGroup(*ln).arrange(RIGHT, buff=0.5) for ln in lines]).arrange(DOWN, buff=0.1)
+    wrap_in_lines([m for k, m in items.items() if k != "head1"], band.width)  # head 2's note takes head 1's place
     if "head1" in items:
         items["head1"].move_to(items["head0"], aligned_edge=LEFT)
     status = Status(items)
@@ -380,43 +374,3 @@ def matrix_rows(lay: Plan, W, trace):
                 m.cell(r, c).set_opacity(0)
     m.shift(np.array([lay.row.x0, lay.y_weights, 0]) - m.cells[0].get_center())
     return m, ROW_H * len(win)
-
-
-def bars(values, scale: float, color, label: str, box: Box) -> VectorBars:
-    """A VectorBars that fits box: bar length from its width, row height (or a window of rows) from its height."""
-    n = len(values)
-    number_w = number_box(2, NUMBER_SIZE)[0]
-    bar_max = float(np.clip((box.width - 0.3 - number_w) / 2, 0.45, 1.3))
-    row_h = float(np.clip((box.height - 0.5) / n, 0.25, 0.36))
-    slots = max(int((box.height - 0.5) / row_h), 4)
-    return VectorBars(values, scale, color, label, bar_max=bar_max, row_h=row_h, rows=window(n, slots))
-
-
-def arrow_piece(label: str, color) -> VGroup:
-    """An arrow along the flow (right in a wide frame, down in a tall one), with a label beside it if any."""
-    tall = frame().portrait
-    arrow = Arrow(UP * 0.45, DOWN * 0.45, buff=0, color=color, stroke_width=3) if tall else \
-        Arrow(LEFT * 0.55, RIGHT * 0.55, buff=0, color=color, stroke_width=3)
-    if not label:
-        return VGroup(arrow)
-    return VGroup(arrow, text(label, SMALL_SIZE, color).next_to(arrow, RIGHT if tall else UP, buff=0.1))
-
-
-def flow(band: Box, pieces, formula=None, buff: float = 0.3) -> VGroup:
-    """Pieces in a row (wide frame) or a column (tall frame), centred in the band under an optional formula. A piece
-    is a mobject, or a function box -> mobject (a vector), the functions sharing what the mobjects leave free."""
-    tall = frame().portrait
-    top = band.top - (formula.height + buff if formula is not None else 0.0)
-    fixed = [m for m in pieces if not callable(m)]
-    n = len(pieces) - len(fixed)
-    if tall:
-        free = top - band.bottom - sum(m.height for m in fixed) - buff * (len(pieces) - 1)
-        box = Box(0, band.width, 0, free / n)
-    else:
-        free = band.width - sum(m.width for m in fixed) - buff * (len(pieces) - 1)
-        box = Box(0, free / n, 0, top - band.bottom)
-    g = VGroup(*[m(box) if callable(m) else m for m in pieces]).arrange(DOWN if tall else RIGHT, buff=buff)
-    g.move_to(Box(band.left, band.right, band.bottom, top).center)
-    if formula is not None:
-        formula.move_to(np.array([band.center[0], band.top - formula.height / 2, 0]))
-    return g

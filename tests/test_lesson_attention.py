@@ -116,6 +116,7 @@ def test_captions_are_true_for_the_settings(run):
     from kit.widgets import caption_lines, paragraph
     from kit.style import BODY_SIZE
 
+    assert scene.value_tag[1].text_info.source == ("LN₁(x)·W_V" if t.config.norm == "pre" else "x·W_V")
     text = " ".join(scene.captions)
     H, T, i = t.params.n_heads, len(t.tokens), t.tracked
     assert ("LN₁(x) times W_V" in text) == (t.config.norm == "pre")
@@ -160,4 +161,5 @@ def test_arcs_span_the_frame_in_the_default_sentence(monkeypatch):
     scene = dry_run(AttentionScene, monkeypatch, env)
     arcs = scene.links(0)
     assert arcs.width > 0.5 * frame().width
-    assert [shown(n) for n in scene.weights_rows[0].numbers] == list(r2(expected_trace(env).block.attn_weights[0, 2, :3]))
+    weights = expected_trace(env).block.attn_weights[0, 2, :3]  # "learn" reads "Small", "models" and itself
+    assert [shown(n) for n in scene.weights_rows[0].numbers] == list(r2(weights))
