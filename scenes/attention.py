@@ -22,7 +22,7 @@ from kit.style import (ATTN, ATTN_2, BG, BODY_SIZE, CELL_NUMBER_MIN, INK, LN, MU
                        RESULT, SMALL_SIZE, STREAM, frame)
 from kit.text import text
 from kit.flow import arrow_piece, bars, flow, wrap_in_lines
-from kit.tokens import TokenRow, link, row_window
+from kit.tokens import TokenRow, row_window
 from kit.widgets import label_text, paragraph, plus_node, title
 
 HEAD_COLORS = (ATTN, ATTN_2)
@@ -87,18 +87,12 @@ class AttentionScene(TraceScene):
                           + ("the token before it." if t == 1 else f"all {t} tokens before it."),
                           INK, *dim)
         self.wait(1.0)
-        if self.lay.row is not self.row:  # the masked tokens leave; the ones it reads spread out, a label column left
-            old, new = self.row, self.lay.row
-            keep = new.sources()
-            gone = VGroup(*[old.label(i) for i in old.sources() if i not in keep], *old.gaps)
-            targets = [new.label(i).copy() for i in keep]
-            moves = [(Transform if old.label(i).text_info.source == m.text_info.source else FadeTransform)(
-                old.label(i), m) for i, m in zip(keep, targets)]  # a label cut differently cross-fades
-            self.play(FadeOut(gone), *moves, Transform(old.box, new.box.copy()))
-            self.remove(old, *old.labels, *old.gaps, old.box, *targets)
-            self.row = new
-            self.add(new)
-            self.wait(0.4)
+        moves, done = self.row.move_to_row(self.lay.row)  # the masked tokens leave; the ones it reads spread out
+        self.play(*moves)
+        self.remove(*done)
+        self.row = self.lay.row
+        self.add(self.row)
+        self.wait(0.4)
 
     def head_weights(self, h: int):
         self.beat(f"head-{h + 1}")
@@ -188,9 +182,10 @@ class AttentionScene(TraceScene):
         self.beat("join")
         p, t, d, nm = self.parts, self.t, self.parts.joined.shape[1], self.nm
         self.play(FadeOut(VGroup(self.row, self.arcs, self.weights, self.status.group)), run_time=0.6)
-        more = text(f"+ heads 3–{self.H} (not shown)", SMALL_SIZE, MUTED) if self.H > 2 else VGroup()
 
-        def heads(box):  # the mixes shown, one under the other (and the note on the others)
+        def heads(box):  # the mixes shown, one under the other, and a note on the heads not shown
+            more = VGroup() if self.H <= 2 else paragraph(f"+ heads 3–{self.H} (not shown)", SMALL_SIZE, box.width,
+                                                          MUTED)
             n = len(self.mix_bars)
             room = Box(0, box.width, 0, (box.height - more.height - 0.3 * n) / n)
             return VGroup(*[bars(p.mixes[h, t], m.scale_, HEAD_COLORS[h], f"head {h + 1} mix", room)
@@ -201,7 +196,7 @@ class AttentionScene(TraceScene):
                                                        lambda box: bars(p.out[t], scale, ATTN, nm.attn, box)])
         self.joined_mixes = list(col[:-1])
         self.play(*[FadeTransform(old, new) for old, new in zip(self.mix_bars, col)], run_time=0.9)
-        self.play(FadeIn(VGroup(arrow, self.update, more)), run_time=0.8)
+        self.play(FadeIn(VGroup(arrow, self.update, col[-1])), run_time=0.8)
         self.joined = VGroup(col, arrow)
         self.swap_caption(f"The {self.H} heads' mixes, joined ({d} numbers) and multiplied by W_O, are the "
                           f"communication update {nm.attn}." if self.H > 1 else
@@ -237,15 +232,8 @@ class AttentionScene(TraceScene):
 
     def links(self, h: int) -> VGroup:
         """Head h's arcs from the tracked token to every token shown that it reads."""
-        lay, t = self.lay, self.t
-        xs = {s: lay.row.x_of(s) for s in lay.row.sources()}
-        far = max([abs(xs[t] - x) for x in xs.values()] + [1e-9])
-        arcs = VGroup()
-        for s, x in xs.items():
-            height = lay.arc_h * (0.45 if s == t else 0.3 + 0.65 * abs(xs[t] - x) / far)
-            arcs.add(link(xs[t], x, lay.foot, height, float(self.parts.weights[h, t, s]), HEAD_COLORS[h],
-                          loop_width=min(0.4, lay.row.pitch * 0.4)))
-        return arcs
+        w = {s: float(self.parts.weights[h, self.t, s]) for s in self.lay.row.sources()}
+        return self.lay.row.links(self.t, w, self.lay.foot, self.lay.arc_h, HEAD_COLORS[h])
 
 
 # ---------------------------------------------------------------- layout
@@ -288,7 +276,7 @@ def plan(trace, band: Box, H: int) -> Plan:
     dh = trace.attn_parts.values.shape[2]
     rows = []
     for n, left in ((T, 0.0), (t + 1, LABEL_W + 0.15)):  # the sentence, then the tokens read (and a label column)
-        win, pitch = row_window(n, band.width - left, MIN_PITCH, PITCH_MAX)
+        win, pitch = row_window(n, band.width - left, MIN_PITCH, PITCH_MAX, keep=t)
         x0 = band.center[0] + (left - len(win) * pitch) / 2 + pitch / 2
         rows.append(TokenRow(trace.tokens, win, pitch, x0, 0.0, tracked=t, lead=left))
     notes = status_line(band, trace, H, t + 1 - len(rows[1].sources()))

@@ -20,6 +20,9 @@ CASES = {
     "one-head": ({"BLOCKMATH_N_HEADS": "1"}, (480, 480)),
     "long-square": ({"BLOCKMATH_SENTENCE": LONG}, (480, 480)),
     "tall-post": ({"BLOCKMATH_NORM": "post"}, (480, 854)),
+    "long-tall-middle": ({"BLOCKMATH_SENTENCE": LONG, "BLOCKMATH_TOKEN": "11", "BLOCKMATH_N_HEADS": "8"}, (480, 854)),
+    "16-heads-square": ({"BLOCKMATH_SENTENCE": LONG, "BLOCKMATH_TOKEN": "12", "BLOCKMATH_D_MODEL": "32",
+                         "BLOCKMATH_N_HEADS": "16"}, (480, 480)),
 }
 
 
@@ -51,13 +54,27 @@ class Recorded:
 
 @pytest.fixture(scope="module", params=list(CASES))
 def run(request):
+    from kit.audit import Auditor
+
     env, size = CASES[request.param]
-    mp = pytest.MonkeyPatch()
+    mp, cls = pytest.MonkeyPatch(), Recorded()
+    cls.auditor = Auditor()  # the layout audit watches the same run (these settings go beyond `make audit`'s)
     try:
-        scene = dry_run(Recorded(), mp, env, size=size)
+        scene = dry_run(cls, mp, env, size=size)
+        with manim.tempconfig({"pixel_width": size[0], "pixel_height": size[1]}):
+            from kit.style import configure_frame
+
+            configure_frame()  # the frame's shape, for the check that square and tall frames are filled
+            cls.auditor.finish(scene)
     finally:
         mp.undo()
+    scene.offences = cls.auditor.offences
     return scene, expected_trace(env), size
+
+
+def test_layout_passes_the_audit(run):
+    scene, _, _ = run
+    assert [str(o) for o in scene.offences] == []
 
 
 def test_weights_on_screen_are_the_trace(run):
@@ -140,6 +157,7 @@ def test_heads_and_windows_are_said(run):
     scene, t, _ = run
     H, i = t.params.n_heads, t.tracked
     status = scene.status
+    assert i in scene.lay.row_all.sources()  # the sentence shown first always includes the tracked token
     assert ("head1" in status) == (H > 1)
     hidden = i + 1 - len(scene.lay.row.sources())
     assert ("window" in status) == (hidden > 0)

@@ -3,26 +3,36 @@
 `TokenRow` puts a window of tokens at equal spacing along x. When a label does not fit its slot the labels take
 turns on two lines, and one still too long is cut with "…"; text is never shrunk.
 `link` draws a reader's link to a token it reads (an arc above the row, or a loop when it reads itself), its
-thickness and opacity growing with the weight.
+thickness and opacity growing with the weight; `TokenRow.links` draws a reader's links to every token it reads, and
+`TokenRow.move_to_row` animates one row of tokens into another (another window or spacing).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from manim import LEFT, RIGHT, UP, CubicBezier, SurroundingRectangle, VGroup
+from manim import LEFT, RIGHT, UP, CubicBezier, FadeTransform, SurroundingRectangle, Transform, VGroup
 
+from kit.fast import FadeIn, FadeOut
+from kit.layout import line_height
 from kit.matrices import Window, shown_indices, window
 from kit.style import INK, MUTED, NOTE_SIZE, RESULT, SMALL_SIZE
-from kit.layout import line_height
 from kit.widgets import baseline_text, label_text, set_baseline
 
 GAP_ACROSS = 0.1  # free space between two labels written across
 
 
-def row_window(n: int, width: float, min_pitch: float, max_pitch: float) -> tuple[Window, float]:
-    """Which of n tokens fit a row `width` wide at least min_pitch apart (a window with a gap when not all do),
-    and their spacing (at most max_pitch)."""
-    win = window(n, max(int(width // min_pitch), 3))
+def row_window(n: int, width: float, min_pitch: float, max_pitch: float, keep: int | None = None) -> tuple[Window, float]:
+    """Which of n tokens fit a row `width` wide at least min_pitch apart (a window with a gap when not all do; token
+    `keep` is always in it, with its neighbours), and their spacing (at most max_pitch)."""
+    slots = max(int(width // min_pitch), 3)
+    win = window(n, slots)
+    if keep is not None and keep not in win:  # the first few, the kept one and its neighbours, the last two
+        fixed = {i for i in (keep - 1, keep, keep + 1, n - 2, n - 1) if 0 <= i < n}
+        for head in range(slots, 0, -1):
+            shown = sorted(set(range(head)) | fixed)
+            win = [j for a, b in zip([None, *shown], shown) for j in ([None, b] if a is not None and b > a + 1 else [b])]
+            if len(win) <= slots:
+                break
     return win, min(max_pitch, width / len(win))
 
 
@@ -74,6 +84,32 @@ class TokenRow(VGroup):
     def sources(self) -> list[int]:
         """The tokens shown (original indices, in order)."""
         return shown_indices(self.win)
+
+    def move_to_row(self, other: TokenRow):
+        """Animations that turn this row into `other` (tokens it lacks fade out, new ones fade in, the others move; a
+        label cut differently cross-fades) and the mobjects to remove afterwards (then add `other`)."""
+        keep = other.sources()
+        gone = VGroup(*[self.label(i) for i in self.sources() if i not in keep], *self.gaps)
+        targets = {i: other.label(i).copy() for i in keep}
+        moves = [FadeOut(gone)]
+        for i, m in targets.items():
+            if i not in self.by_index:
+                moves.append(FadeIn(m))
+            else:
+                same = self.label(i).text_info.source == m.text_info.source
+                moves.append((Transform if same else FadeTransform)(self.label(i), m))
+        if len(self.box) and len(other.box):
+            moves.append(Transform(self.box, other.box.copy()))
+        return moves, [self, *self.labels, *self.gaps, self.box, *targets.values()]
+
+    def links(self, reader: int, weights: dict, y: float, height: float, color) -> VGroup:
+        """The reader's links to the tokens it reads (weights: token index -> weight, tokens shown only), standing on
+        y; the farthest arc is `height` tall, nearer ones lower, the loop onto itself lowest."""
+        xr = self.x_of(reader)
+        far = max([abs(xr - self.x_of(s)) for s in weights] + [1e-9])
+        rise = {s: 0.45 if s == reader else 0.3 + 0.65 * abs(xr - self.x_of(s)) / far for s in weights}
+        return VGroup(*[link(xr, self.x_of(s), y, height * rise[s], w, color, loop_width=min(0.4, self.pitch * 0.4))
+                        for s, w in weights.items()])
 
     def top(self) -> float:
         """The height the links start from: above every label and the tracked token's box."""
