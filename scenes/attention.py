@@ -165,14 +165,14 @@ class AttentionScene(TraceScene):
         self.weighted_charts = getattr(self, "weighted_charts", []) + [dict(zip(shown, scaled))]
         ghost = charts.copy().set_opacity(0.25)  # the whole values stay as a shadow behind the scaled ones
         self.add(ghost)
-        self.play(Transform(charts, scaled), Transform(tag, paragraph("value × weight", SMALL_SIZE, LABEL_W, color)
-                                                       .move_to(tag)), run_time=1.2)
+        tag2 = paragraph("value × weight", SMALL_SIZE, LABEL_W, color).move_to(tag)
+        self.play(Transform(charts, scaled), FadeTransform(tag, tag2), run_time=1.2)
         self.swap_caption("Each value is multiplied by its weight: a token with little weight gives little.", color)
         self.wait(1.0)
         mix = lay.mix_bars(p.mixes[h, t], scale, color, h, self.n_shown)
         self.mix_bars = getattr(self, "mix_bars", []) + [mix]
         self.play(*[c.animate.move_to(mix.bars.get_center()).set_opacity(0) for c in charts],
-                  FadeIn(mix), FadeOut(VGroup(tag, ghost)), run_time=1.2)
+                  FadeIn(mix), FadeOut(VGroup(tag2, ghost)), run_time=1.2)
         self.remove(charts)
         self.swap_caption(f"Added up, the weighted values make head {h + 1}'s mix for “{self.tok}”." if t else
                           f"One term: head {h + 1}'s mix for “{self.tok}” is its own value.", color)
