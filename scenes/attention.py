@@ -70,7 +70,7 @@ class AttentionScene(TraceScene):
         self.status, self.row = self.lay.status, self.lay.row_all
         self.play(FadeIn(self.header), run_time=0.6)
         self.play(FadeIn(self.row), run_time=0.8)
-        self.swap_caption(f"Attention lets tokens read each other. Follow “{self.tok}”: what does it read?")
+        self.swap_caption(f"Attention lets tokens read other tokens. Follow “{self.tok}”: what does it read?")
         self.wait(0.8)
 
     def causal_mask(self):
@@ -241,8 +241,8 @@ class AttentionScene(TraceScene):
 
 @dataclass
 class Plan:
-    """Where everything goes: the rows of tokens (all of them, then the ones the tracked token reads), the arcs'
-    feet and height, the tracked row of weights, the value charts, the mixes and the closing flow."""
+    """Where everything goes: the rows of tokens (all of them, then the ones the tracked token reads), the notes,
+    the arcs' feet and height, the tracked row of weights, the value charts and the heads' mixes."""
 
     band: Box
     row_all: TokenRow
@@ -336,7 +336,7 @@ def status_line(band: Box, trace, H: int, hidden: int) -> Status:
 
 
 def weights_row(lay: Plan, W, trace) -> CellMatrix:
-    """The tracked token's row of head h's weights, one cell under each token shown, with its numbers."""
+    """The tracked token's row of a head's weights W [T, T], one cell under each token shown, with its numbers."""
     row, t = lay.row, trace.tracked
     size = max(CELL_NUMBER_MIN, min(NUMBER_SIZE, NUMBER_SIZE * (row.pitch - 0.1) / number_box(2, NUMBER_SIZE)[0]))
     m = CellMatrix(W, 1.0, row.pitch, ROW_H, rows=[t], cols=row.win, places=2, number_size=size,
