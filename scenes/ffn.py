@@ -92,7 +92,7 @@ class FFNScene(TraceScene):
 
     def every_token(self):
         self.beat("every-token")
-        t, b, tr = self.trace, self.trace.block, self.trace.tracked
+        b, tr = self.trace.block, self.trace.tracked
         self.build_every_token()
         ins, outs, net = self.inputs, self.outputs, self.net2
         self.vanish(self.top_boxes, self.top_leads, self.top_numbers, *self.heads, self.net.labels, self.net.hidden.gaps,

@@ -50,6 +50,22 @@ def attention(x, wq, wk, wv, wo, n_heads, causal=True):
     return [matvec(r, wo) for r in concat], weights
 
 
+def attention_parts(x, wq, wk, wv, wo, n_heads, causal=True):
+    """Values, weighted values, per-head mixes, joined heads and output, one number at a time."""
+    T, d = len(x), len(x[0])
+    dh = d // n_heads
+    _, weights = attention(x, wq, wk, wv, wo, n_heads, causal)
+    v = [matvec(r, wv) for r in x]  # [T, d]
+    values = [[[v[s][h * dh + i] for i in range(dh)] for s in range(T)] for h in range(n_heads)]
+    weighted = [[[[weights[h][t][s] * values[h][s][i] for i in range(dh)] for s in range(T)] for t in range(T)]
+                for h in range(n_heads)]
+    mixes = [[[sum(weighted[h][t][s][i] for s in range(T)) for i in range(dh)] for t in range(T)]
+             for h in range(n_heads)]
+    joined = [[mixes[j // dh][t][j % dh] for j in range(d)] for t in range(T)]
+    out = [matvec(r, wo) for r in joined]
+    return values, weighted, mixes, joined, out
+
+
 def add(a, b):
     return [[u + v for u, v in zip(ra, rb)] for ra, rb in zip(a, b)]
 

@@ -8,6 +8,7 @@ import pytest
 import reference as ref
 from blockmath import (
     attention,
+    attention_parts,
     attention_weights,
     block,
     embed,
@@ -103,6 +104,36 @@ def test_attention_matches_reference(x, params):
     ref_out, ref_w = ref.attention(x.tolist(), p.wq.tolist(), p.wk.tolist(), p.wv.tolist(), p.wo.tolist(), 2)
     assert np.allclose(out, ref_out, atol=TOL, rtol=0)
     assert np.allclose(attention_weights(x, p.wq, p.wk, 2), ref_w, atol=TOL, rtol=0)
+
+
+@pytest.mark.parametrize("n_heads", [1, 2, 4, 8])
+def test_attention_parts_match_reference(x, n_heads):
+    p = init_params(8, 32, n_heads, seed=3)
+    parts = attention_parts(x, p.wq, p.wk, p.wv, p.wo, n_heads)
+    values, weighted, mixes, joined, out = ref.attention_parts(x.tolist(), p.wq.tolist(), p.wk.tolist(),
+                                                               p.wv.tolist(), p.wo.tolist(), n_heads)
+    dh = 8 // n_heads
+    assert parts.values.shape == (n_heads, 6, dh) and parts.mixes.shape == (n_heads, 6, dh)
+    assert parts.weighted.shape == (n_heads, 6, 6, dh) and parts.joined.shape == (6, 8)
+    for got, want in ((parts.values, values), (parts.weighted, weighted), (parts.mixes, mixes),
+                      (parts.joined, joined), (parts.out, out)):
+        assert np.allclose(got, want, atol=TOL, rtol=0)
+    assert np.allclose(parts.out, attention(x, p.wq, p.wk, p.wv, p.wo, n_heads), atol=TOL, rtol=0)
+    assert np.array_equal(parts.weights, attention_weights(x, p.wq, p.wk, n_heads))
+
+
+def test_attention_parts_hand_example():
+    """One head, d = 2, identity projections: values are x; token 1 reads token 0 and itself by softmax."""
+    x = np.array([[1.0, 0.0], [0.0, 2.0]])
+    eye = np.eye(2)
+    parts = attention_parts(x, eye, eye, eye, eye, 1)
+    s = np.array([x[1] @ x[0], x[1] @ x[1]]) / math.sqrt(2)  # token 1's scores: 0 and 4 / sqrt(2)
+    w = np.exp(s) / np.exp(s).sum()
+    assert np.allclose(parts.values[0], x)
+    assert np.allclose(parts.weighted[0, 0], [[1.0, 0.0], [0.0, 0.0]])  # token 0 reads only itself
+    assert np.allclose(parts.weighted[0, 1], [w[0] * x[0], w[1] * x[1]])
+    assert np.allclose(parts.mixes[0, 1], w[0] * x[0] + w[1] * x[1])
+    assert np.allclose(parts.out, parts.joined) and np.allclose(parts.joined, parts.mixes[0])
 
 
 def test_attention_rows_sum_to_one_and_respect_causal_mask(x, params):

@@ -179,3 +179,14 @@ def test_ln1_steps_are_what_the_block_normalizes(norm):
         assert np.allclose(s.source, b.x + b.attn_out) and np.allclose(s.out, b.h_attn)
         assert np.allclose(s.out, b.ln2) and not np.allclose(s.out, t.layernorm.out)
     assert np.allclose(s.mean, s.source.mean(axis=1)) and np.allclose(s.normalized.std(axis=1), 1.0, atol=1e-4)
+
+
+@pytest.mark.parametrize("norm", ["pre", "post"])
+def test_attention_parts_are_this_blocks_attention(norm):
+    t = compute_trace(BlockConfig(d_model=32, n_heads=4, norm=norm))
+    a = t.attn_parts
+    assert np.allclose(a.out, t.block.attn_out, atol=1e-12)
+    assert np.array_equal(a.weights, t.block.attn_weights)
+    assert np.allclose(a.values, (t.block.ln1 @ t.params.wv).reshape(-1, 4, 8).transpose(1, 0, 2))
+    assert np.allclose(a.weighted.sum(axis=2), a.mixes)
+    assert np.all(a.weighted[:, np.triu_indices(len(t.tokens), 1)[0], np.triu_indices(len(t.tokens), 1)[1]] == 0)

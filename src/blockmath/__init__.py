@@ -2,9 +2,11 @@
 
 from .config import DEFAULT_SENTENCE, DEFAULT_TOKEN, BlockConfig, build_config
 from .core import (
+    AttentionParts,
     BlockParams,
     BlockTrace,
     attention,
+    attention_parts,
     attention_weights,
     block,
     embed,
@@ -21,8 +23,8 @@ from .tokenize import MAX_TOKENS, InputError, tokenize
 from .trace import Trace, compute_trace, resolve_token
 
 __all__ = [
-    "DEFAULT_SENTENCE", "DEFAULT_TOKEN", "MAX_TOKENS", "BlockConfig", "BlockParams", "BlockTrace", "DepthCurve",
-    "InputError", "Trace", "attention", "attention_weights", "block", "block_vjp", "build_config", "compute_trace",
+    "DEFAULT_SENTENCE", "DEFAULT_TOKEN", "MAX_TOKENS", "AttentionParts", "BlockConfig", "BlockParams", "BlockTrace", "DepthCurve",
+    "InputError", "Trace", "attention", "attention_parts", "attention_weights", "block", "block_vjp", "build_config", "compute_trace",
     "depth_analysis", "embed", "ffn", "ffn_hidden", "gelu", "init_params", "layer_norm", "residual",
     "resolve_token", "softmax", "tokenize",
 ]

@@ -78,6 +78,31 @@ def attention(x: Array, wq: Array, wk: Array, wv: Array, wo: Array, n_heads: int
     return heads.transpose(1, 0, 2).reshape(T, d) @ wo  # [T, d] @ [d, d] -> [T, d]
 
 
+@dataclass(frozen=True)
+class AttentionParts:
+    """Multi-head attention piece by piece, for every reader token t and source token s."""
+
+    weights: Array  # [H, T, T] softmax weights: weights[h, t, s] is how much t reads s in head h
+    values: Array  # [H, T, dh] each token's value vector in each head (x @ wv, split into heads)
+    weighted: Array  # [H, T, T, dh] weights[h, t, s] * values[h, s]: what reader t takes from s (0 where masked)
+    mixes: Array  # [H, T, dh] each head's weighted sum of values (sum of `weighted` over s)
+    joined: Array  # [T, d] the heads' mixes side by side (head 1's dh numbers first)
+    out: Array  # [T, d] joined @ wo: the attention update, equal to attention(...)
+
+
+def attention_parts(x: Array, wq: Array, wk: Array, wv: Array, wo: Array, n_heads: int,
+                    causal: bool = True) -> AttentionParts:  # [T, d] -> parts
+    """attention(...) with every intermediate kept: values, weighted values, per-head mixes, joined heads."""
+    T, d = x.shape
+    dh = d // n_heads
+    w = attention_weights(x, wq, wk, n_heads, causal)  # [H, T, T]
+    v = (x @ wv).reshape(T, n_heads, dh).transpose(1, 0, 2)  # [H, T, dh]
+    weighted = w[:, :, :, None] * v[:, None, :, :]  # [H, T, T, 1] * [H, 1, T, dh] -> [H, T, T, dh]
+    mixes = weighted.sum(axis=2)  # [H, T, dh]
+    joined = mixes.transpose(1, 0, 2).reshape(T, d)  # [T, H, dh] -> [T, d]
+    return AttentionParts(w, v, weighted, mixes, joined, joined @ wo)  # [T, d] @ [d, d] -> [T, d]
+
+
 def residual(h: Array, delta: Array, lam: float) -> Array:  # [T, d], [T, d] -> [T, d]
     """The residual update h + λ·Δ: the layer revises the state instead of replacing it."""
     return h + lam * delta

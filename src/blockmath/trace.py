@@ -8,7 +8,7 @@ from functools import cached_property
 import numpy as np
 
 from .config import BlockConfig
-from .core import Array, BlockParams, BlockTrace, block, embed, init_params, residual
+from .core import Array, AttentionParts, BlockParams, BlockTrace, attention_parts, block, embed, init_params, residual
 from .depth import DepthCurve, depth_analysis, top_ratio
 from .tokenize import CONTINUATION, InputError, is_continuation, is_word, tokenize
 
@@ -130,6 +130,12 @@ class Trace:
             return self.layernorm
         b, p = self.block, self.params
         return layer_norm_steps(b.x + b.attn_out, p.ln1_gamma, p.ln1_beta)  # [T, d]
+
+    @cached_property
+    def attn_parts(self) -> AttentionParts:
+        """This block's attention piece by piece (values, weighted values, head mixes), read from what it reads."""
+        p = self.params
+        return attention_parts(self.block.ln1, p.wq, p.wk, p.wv, p.wo, p.n_heads)
 
     @cached_property
     def placements(self) -> dict[str, BlockTrace]:
