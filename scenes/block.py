@@ -77,6 +77,7 @@ class BlockScene(TraceScene):
         self.play(Create(self.stream), FadeIn(self.stream_label))
         self.play(FadeIn(self.card, shift=RIGHT * min(1.5, self.card.get_left()[0] - self.band.left + 0.01)))
         some = "" if shown == d else f"; {shown} of them are shown, “…” marks the rest"
+        self.snap()
         self.swap_caption(f"Its vector x ({d} numbers{some}) rides on the residual stream.")
         self.wait(1.2)
 
@@ -100,6 +101,7 @@ class BlockScene(TraceScene):
         steps = j.ln1 if key == "ln1" else j.ln2
         label = f"{self.n.x} + {self.n.attn}" if key == "ln1" else f"{self.n.h} + {self.n.mlp}"
         self.settled(*self.card.set_rows([(steps.input[i], label, STREAM)], [(steps.input[i], STREAM)]))
+        self.snap()
         self.through_ln(self.card, key, self.n.h if key == "ln1" else self.n.out, STREAM if key == "ln1" else RESULT)
 
     def attend(self):
@@ -118,6 +120,7 @@ class BlockScene(TraceScene):
         self.swap_caption(f"Attention: {quoted(t.tracked_token)} reads {what}, with these weights.")
         self.wait(1.5)
         self.play(self.copy.morph(t.block.attn_out[i], n.attn, ATTN, recolor=True), run_time=1.5)
+        self.snap()
         self.swap_caption(f"Their weighted mix, projected back to {t.config.d_model} numbers, is attention's update "
                           f"{n.attn}.", ATTN)
         self.wait(1.2)
@@ -142,6 +145,7 @@ class BlockScene(TraceScene):
                           f"then back to {c.d_model}.")
         self.wait(1.2)
         self.play(Create(back), self.copy.morph(t.block.ffn_out[i], n.mlp, MLP, recolor=True), run_time=1.5)
+        self.snap()
         self.swap_caption(f"What comes back is the MLP's update {n.mlp}.", MLP)
         self.wait(1.0)
         self.play(FadeOut(hidden), FadeOut(into), FadeOut(back))
@@ -160,7 +164,7 @@ class BlockScene(TraceScene):
         else:
             total, label = (j.sum2[i], f"= {n.out}") if self.pre else (j.sum2[i], "=")
         self.play(*self.card.add_row(total, label, RESULT if label == f"= {n.out}" else STREAM))
-        self.added.append(self.card.rows_shown())
+        self.snap()
         start = n.x if branch == "attn" else n.h
         if self.pre:
             result = n.h if branch == "attn" else n.out
@@ -175,7 +179,7 @@ class BlockScene(TraceScene):
         self.beat("read-out")
         t, i, n, b, j = self.trace, self.trace.tracked, self.n, self.trace.block, self.trace.journey
         if self.pre:
-            self.shown_sum = self.card.rows_shown()
+            self.snap()
             self.swap_caption(f"Read any column: {n.out} = {n.x} + {n.attn} + {n.mlp}. The input is still in the "
                               "output, plus two updates.", RESULT)
             self.wait(2.0)
@@ -189,7 +193,7 @@ class BlockScene(TraceScene):
         else:
             rows = [(j.sum2[i], f"{n.h} + {n.mlp}", STREAM), (b.out[i], n.out, RESULT)]
             self.settled(*self.card.set_rows(rows, [(b.out[i], RESULT)]))
-            self.shown_sum = self.card.rows_shown()
+            self.snap()
             self.swap_caption(f"{n.out} = LN₂({n.h} + {n.mlp}): every column is centred and scaled with the whole "
                               "vector's μ and σ.", RESULT)
             self.wait(2.0)
@@ -216,14 +220,14 @@ class BlockScene(TraceScene):
         self.swap_caption(f"{name} centres {what}: it subtracts the mean of its {self.trace.config.d_model} numbers, "
                           f"μ = {mu}.", LN)
         self.play(card.morph(steps.centered[i], STEP_LABELS[0]), run_time=1.2)
-        self.ln_shown.append(card.rows_shown())
+        self.snap()
         self.swap_caption(f"Then it scales: divide by their spread σ = {sd}, then × γ + β (learned, one per column).",
                           LN)
         self.play(card.morph(steps.normalized[i], STEP_LABELS[1]), run_time=1.2)
-        self.ln_shown.append(card.rows_shown())
+        self.snap()
         self.play(card.morph(steps.out[i], STEP_LABELS[2]), run_time=1.0)
         self.play(card.morph(steps.out[i], result, color, recolor=card is not self.card), run_time=0.6)
-        self.ln_shown.append(card.rows_shown())
+        self.snap()
         self.wait(1.0)
         if card is self.card:
             self.play(FadeOut(self.box))
@@ -247,6 +251,8 @@ class BlockScene(TraceScene):
         copy = self.card.copy_card(values, STREAM, label, frame_color=frame_color)
         rise = UP * (self.copy_y - self.card_y)
         self.play(FadeIn(copy.shift(rise), shift=rise), run_time=1.2)
+        self.copy = copy
+        self.snap()
         return copy
 
     def station(self, card: VectorStack, color, name: str):
@@ -315,6 +321,13 @@ class BlockScene(TraceScene):
                          stroke_width=3)
         return into, back
 
+    def snap(self):
+        """Record what the cards show now (the tests compare it with the trace)."""
+        self.snaps.append((self.beat_name, "stream", self.card.geo.shown, self.card.rows_shown()))
+        copy = getattr(self, "copy", None)
+        if copy is not None and copy in self.mobjects:
+            self.snaps.append((self.beat_name, "copy", copy.geo.shown, copy.rows_shown()))
+
     def settled(self, *anims, run_time: float = 1.0, scene: bool = False):
         self.play(*anims, run_time=run_time)
         self.card.settle(self if scene else None)
@@ -379,4 +392,4 @@ class BlockScene(TraceScene):
             self.side = Box(band.left, band.right, copy_top + 0.3, band.top)
         else:
             self.side = Box(band.left, self.card.panel.get_left()[0] - 0.7, self.card_y + 0.45, band.top)
-        self.added, self.ln_shown = [], []
+        self.snaps = []  # (beat, card, [(row label, numbers as drawn)]) for the tests
