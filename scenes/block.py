@@ -9,18 +9,19 @@ MLP, comes back as Δ and lands on the stream vector column for column.
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Arrow, Create, Dot, ShowPassingFlash, VGroup, VMobject
+from manim import DOWN, LEFT, RIGHT, UP, Arrow, Create, ShowPassingFlash, VGroup
 
 from kit.base import TraceScene
 from kit.diagram import BlockDiagram
 from kit.fast import FadeIn, FadeOut
-from kit.journey import VectorStack, arcs_into, fit_stack, hidden_strip, reads_chips, reads_table, station_box
+from kit.journey import (VectorStack, arcs_into, branch_paths, fit_stack, hidden_strip, reads_chips, reads_table,
+                          station_box, strip_links)
 from kit.layout import Box, content_band, safe_box
 from kit.matrices import window
 from kit.names import names
 from kit.style import ATTN, BODY_SIZE, LN, MLP, NOTE_SIZE, RESULT, STREAM, frame
 from kit.text import scientific, shown, text
-from kit.widgets import plus_node, title
+from kit.widgets import title
 
 STEP_LABELS = ("− μ", "÷ σ", "× γ + β")  # a LayerNorm's three steps, as the row's label while it runs
 TABLE_W = 3.4  # what attention reads / the MLP's hidden layer, beside the card in a wide frame
@@ -69,11 +70,11 @@ class BlockScene(TraceScene):
             self.swap_caption("After each add, a LayerNorm on the stream itself normalizes it: LN₁, then LN₂.")
         self.wait(1.5)
         self.swap_caption(f"Every token goes through the same block. Follow {quoted(tok)}.")
-        self.play(*self.to_map())
 
     def ride(self):
         self.beat("ride")
         d, shown = self.trace.config.d_model, len(self.geo.shown)
+        self.play(*self.to_map())
         self.play(Create(self.stream), FadeIn(self.stream_label))
         self.play(FadeIn(self.card, shift=RIGHT * min(1.5, self.card.get_left()[0] - self.band.left + 0.01)))
         some = "" if shown == d else f"; {shown} of them are shown, “…” marks the rest"
@@ -121,8 +122,10 @@ class BlockScene(TraceScene):
         self.wait(1.5)
         self.play(self.copy.morph(t.block.attn_out[i], n.attn, ATTN, recolor=True), run_time=1.5)
         self.snap()
-        self.swap_caption(f"Their weighted mix, projected back to {t.config.d_model} numbers, is attention's update "
-                          f"{n.attn}.", ATTN)
+        who = "Attention mixes them by these weights" if t.config.n_heads == 1 else \
+            "Each head mixes them by its own weights"
+        self.swap_caption(f"{who}; projected back to {t.config.d_model} numbers, that is attention's update {n.attn}.",
+                          ATTN)
         self.wait(1.2)
         self.play(FadeOut(reads), FadeOut(self.arcs))
 
@@ -139,7 +142,7 @@ class BlockScene(TraceScene):
         head = next((h for h in heads if text(h, NOTE_SIZE).width <= (width / 2 if inline else width)), heads[-1])
         hidden = hidden_strip(t.block.ffn_post[i], float(np.abs(t.block.ffn_post[i]).max()), width, head, inline)
         self.place_side(hidden)
-        into, back = self.links(hidden.strip)
+        into, back = strip_links(self.copy.panel, hidden.strip, self.side_mode != "beside", MLP)
         self.play(FadeIn(hidden), Create(into))
         self.swap_caption(f"The MLP works on {quoted(t.tracked_token)} alone: {c.d_model} → {c.d_ff} numbers, GELU, "
                           f"then back to {c.d_model}.")
@@ -234,17 +237,7 @@ class BlockScene(TraceScene):
 
     def open_branch(self, branch: str):
         """The fork, the path up to the branch card, and the path down into ⊕."""
-        color = ATTN if branch == "attn" else MLP
-        left, right = self.card.panel.get_left()[0], self.card.panel.get_right()[0]
-        xf, xp, yb, ys = left - 0.3, right + 0.38, self.copy_y, self.card_y
-        up = VMobject(stroke_color=color, stroke_width=3).set_points_as_corners(
-            [np.array([xf, ys, 0]), np.array([xf, yb, 0]), np.array([left, yb, 0])])
-        down = VGroup(VMobject(stroke_color=color, stroke_width=3).set_points_as_corners(
-            [np.array([right, yb, 0]), np.array([xp, yb, 0]), np.array([xp, ys + 0.2, 0])]))
-        down.add(Arrow(np.array([xp, ys + 0.6, 0]), np.array([xp, ys + 0.2, 0]), buff=0, color=color,
-                       stroke_width=3, tip_length=0.14, max_tip_length_to_length_ratio=0.5))
-        self.branch = VGroup(up, down, Dot(np.array([xf, ys, 0]), radius=0.07, color=color),
-                             plus_node(np.array([xp, ys, 0]), 0.2))
+        self.branch = branch_paths(self.card.panel, self.copy_y, self.card_y, ATTN if branch == "attn" else MLP)
         self.play(Create(self.branch), run_time=0.8)
 
     def peel(self, values, label: str, frame_color) -> VectorStack:
@@ -303,23 +296,6 @@ class BlockScene(TraceScene):
         else:
             mob.move_to(np.array([side.right, self.copy_y, 0]), aligned_edge=RIGHT)
             mob.shift(DOWN * max(0.0, mob.get_top()[1] - side.top) + UP * max(0.0, side.bottom - mob.get_bottom()[1]))
-
-    def links(self, strip):
-        """Arrows from the branch card into the strip and back (side by side, or one above the other)."""
-        panel = self.copy.panel
-        if self.side_mode != "beside":
-            a, b = panel.get_top(), strip.get_bottom()
-            into = Arrow(np.array([b[0] - 0.25, a[1], 0]), np.array([b[0] - 0.25, b[1], 0]), buff=0.05, color=MLP,
-                         stroke_width=3, max_tip_length_to_length_ratio=0.4)
-            back = Arrow(np.array([b[0] + 0.25, b[1], 0]), np.array([b[0] + 0.25, a[1], 0]), buff=0.05, color=MLP,
-                         stroke_width=3, max_tip_length_to_length_ratio=0.4)
-        else:
-            a, b = panel.get_left(), strip.get_right()
-            into = Arrow(np.array([a[0], b[1] + 0.1, 0]), np.array([b[0], b[1] + 0.1, 0]), buff=0.08, color=MLP,
-                         stroke_width=3)
-            back = Arrow(np.array([b[0], b[1] - 0.1, 0]), np.array([a[0], b[1] - 0.1, 0]), buff=0.08, color=MLP,
-                         stroke_width=3)
-        return into, back
 
     def snap(self):
         """Record what the cards show now (the tests compare it with the trace)."""

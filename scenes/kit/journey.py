@@ -19,6 +19,8 @@ from manim import (
     RIGHT,
     UP,
     Animation,
+    Arrow,
+    Dot,
     CubicBezier,
     Line,
     Rectangle,
@@ -30,9 +32,10 @@ from manim import (
 )
 
 from kit.matrices import CellMatrix, Window, shown_indices, window
-from kit.style import BG, INK, MUTED, NOTE_SIZE, PANEL, RESULT, SMALL_SIZE
+from kit.style import INK, MUTED, NOTE_SIZE, PANEL, RESULT, SMALL_SIZE
+from kit.fast import FadeIn
 from kit.text import number, shown, text
-from kit.widgets import center_on_line, label_text
+from kit.widgets import center_on_line, label_text, plus_node
 
 PAD = 0.12  # inside a card's panel
 ROW_GAP = 0.1  # between the bars and the first row of numbers
@@ -80,8 +83,8 @@ class StackGeometry:
 def fit_stack(dims: int, width: float, scale: float, labels, bar_h: float = 0.45, places: int = 2,
               min_slots: int = 3, layers: int = 1) -> StackGeometry:
     """The geometry of a card no wider than `width`: the largest numbers and row labels at which every column fits
-    (numbers 20, 18 or 17, labels 20 or 17), else the smallest with a window of the columns."""
-    sizes = [(20, SMALL_SIZE), (18, SMALL_SIZE), (NUMBER_SIZE, SMALL_SIZE), (NUMBER_SIZE, NOTE_SIZE)]
+    (numbers 24, 20, 18 or 17, labels 20 or 17), else the smallest with a window of the columns."""
+    sizes = [(24, SMALL_SIZE), (20, SMALL_SIZE), (18, SMALL_SIZE), (NUMBER_SIZE, SMALL_SIZE), (NUMBER_SIZE, NOTE_SIZE)]
     for size, label_size in sizes:
         label_w = max(text(s, label_size).width for s in labels) + 0.15
         room = width - label_w - 2 * PAD
@@ -252,8 +255,6 @@ class VectorStack(VGroup):
     def stack_from(self, source: VectorStack, label: str, color) -> list[Animation]:
         """Land a one-layer card (an update) on this one: its bars become segments on this card's tips, column for
         column, and its numbers become a new row. Call settle(scene) after playing."""
-        from kit.fast import FadeIn
-
         values = source.layers[0][0]
         segs = self._segments(values, color, self.total(), len(self.layers))
         row = self._row(values, label, color, len(self.rows))
@@ -268,8 +269,6 @@ class VectorStack(VGroup):
 
     def add_row(self, values, label: str, color, tips: bool = True) -> list[Animation]:
         """A row of numbers (a result such as h = x + Δ) under the others, with marks at the stack's tips."""
-        from kit.fast import FadeIn
-
         row = self._row(values, label, color, len(self.rows))
         anims = [Transform(self.panel, self._panel(len(self.rows) + 1)), FadeIn(row)]
         self.row_mobs.add(row)
@@ -296,8 +295,6 @@ class VectorStack(VGroup):
     def set_rows(self, rows, layers=None, tips=None) -> list[Animation]:
         """Replace the rows ([values, label, colour] each) and, if given, the stacked layers ([values, colour]) and
         the marks at the stack's tips ((values, colour))."""
-        from kit.fast import FadeIn
-
         old = [*self.row_mobs, *self.marks] + ([*self.segments] if layers is not None else [])
         anims = [Dim(m) for m in old]
         new_rows = [self._row(v, lab, c, k) for k, (v, lab, c) in enumerate(rows)]
@@ -359,6 +356,36 @@ def station_box(card: VectorStack, color, title: str, size: float = SMALL_SIZE) 
     g = VGroup(frame, name)
     g.frame, g.title = frame, name
     return g
+
+
+def branch_paths(panel, branch_y: float, stream_y: float, color) -> VGroup:
+    """A branch around a card on the stream: the fork (left of the card) up to branch_y and into the branch card's
+    left side, and from its right side down into a ⊕ on the stream (right of the card)."""
+    left, right = panel.get_left()[0], panel.get_right()[0]
+    xf, xp, yb, ys = left - 0.3, right + 0.38, branch_y, stream_y
+    up = VMobject(stroke_color=color, stroke_width=3).set_points_as_corners(
+        [np.array([xf, ys, 0]), np.array([xf, yb, 0]), np.array([left, yb, 0])])
+    down = VMobject(stroke_color=color, stroke_width=3).set_points_as_corners(
+        [np.array([right, yb, 0]), np.array([xp, yb, 0]), np.array([xp, ys + 0.2, 0])])
+    tip = Arrow(np.array([xp, ys + 0.6, 0]), np.array([xp, ys + 0.2, 0]), buff=0, color=color, stroke_width=3,
+                tip_length=0.14, max_tip_length_to_length_ratio=0.5)
+    return VGroup(up, down, tip, Dot(np.array([xf, ys, 0]), radius=0.07, color=color),
+                  plus_node(np.array([xp, ys, 0]), 0.2))
+
+
+def strip_links(panel, strip, vertical: bool, color) -> tuple[VMobject, VMobject]:
+    """Two arrows between a card's panel and a strip beside it (or above it, vertical): into the strip and back."""
+    if vertical:
+        a, b = panel.get_top(), strip.get_bottom()
+        ends = [((b[0] - 0.25, a[1]), (b[0] - 0.25, b[1])), ((b[0] + 0.25, b[1]), (b[0] + 0.25, a[1]))]
+        buff = 0.05
+    else:
+        a, b = panel.get_left(), strip.get_right()
+        ends = [((a[0], b[1] + 0.1), (b[0], b[1] + 0.1)), ((b[0], b[1] - 0.1), (a[0], b[1] - 0.1))]
+        buff = 0.08
+    into, back = [Arrow(np.array([*p, 0]), np.array([*q, 0]), buff=buff, color=color, stroke_width=3,
+                        max_tip_length_to_length_ratio=0.4) for p, q in ends]
+    return into, back
 
 
 def reads_table(tokens, tracked: int, weights, vectors, rows: Window, vmax: float, strip_cols: Window | None,
