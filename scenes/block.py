@@ -8,6 +8,8 @@ MLP, comes back as Δ and lands on the stream vector column for column.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Arrow, Create, ShowPassingFlash, VGroup
 
@@ -181,6 +183,10 @@ class BlockScene(TraceScene):
     def read_out(self):
         self.beat("read-out")
         t, i, n, b, j = self.trace, self.trace.tracked, self.n, self.trace.block, self.trace.journey
+        if not self.pre:
+            rows = [(j.sum2[i], f"{n.h} + {n.mlp}", STREAM), (b.out[i], n.out, RESULT)]
+            self.settled(*self.card.set_rows(rows, [(b.out[i], RESULT)]))
+        self.play(*self.closer())
         if self.pre:
             self.snap()
             self.swap_caption(f"Read any column: {n.out} = {n.x} + {n.attn} + {n.mlp}. The input is still in the "
@@ -194,8 +200,6 @@ class BlockScene(TraceScene):
                               "stacks can start that way.", STREAM)
             self.wait(2.0)
         else:
-            rows = [(j.sum2[i], f"{n.h} + {n.mlp}", STREAM), (b.out[i], n.out, RESULT)]
-            self.settled(*self.card.set_rows(rows, [(b.out[i], RESULT)]))
             self.snap()
             self.swap_caption(f"{n.out} = LN₂({n.h} + {n.mlp}): every column is centred and scaled with the whole "
                               "vector's μ and σ.", RESULT)
@@ -312,6 +316,18 @@ class BlockScene(TraceScene):
         i, b = self.trace.tracked, self.trace.block
         return b.x[i] if name == self.n.x else b.h_attn[i]
 
+    def closer(self):
+        """The stream and its card move to the middle of the free band; the card grows to fill it (the last look)."""
+        band = self.band if self.map_box is None else Box(self.band.left, self.band.right, self.band.bottom,
+                                                          self.map_box.bottom - 0.4)
+        card = self.card
+        k = max(1.0, min(1.4, (band.width - 1.0) / card.width, band.height / card.height))
+        w = card.width * k
+        x = float(np.clip(card.get_center()[0], band.left + w / 2 + 0.4, band.right - w / 2 - 0.6))
+        dy = band.center[1] - card.get_center()[1]
+        target = card.get_center() + np.array([x - card.get_center()[0], dy, 0])
+        return [self.stream.animate.shift(UP * dy), FadeOut(self.stream_label), card.animate.scale(k).move_to(target)]
+
     def to_map(self):
         """The overview diagram leaves (wide frame) or shrinks into a map at the top of the band (tall frame)."""
         if self.map_box is None:
@@ -341,29 +357,34 @@ class BlockScene(TraceScene):
         labels = [*STEP_LABELS, f"+ {n.attn}", f"+ {n.mlp}", f"= {n.out}", f"“{t.tracked_token[:3]}”"]
         labels += [n.ln1, n.ln2] if self.pre else [f"{n.x} + {n.attn}", f"{n.h} + {n.mlp}"]
         rows = 4 if self.pre else 3
-        fixed = 1.18 + 0.34 + 0.3 * rows + 0.45 + (2.4 if f.portrait else 0.0)  # all but the bars
-        bar_h = float(np.clip((band.height - fixed) / 4, 0.25, 0.6))
         self.side_mode = "above" if f.portrait else ("beside" if band.width > 10 else "inline")
         side_w = TABLE_W + 0.6 if self.side_mode == "beside" else 0.0
-        self.geo = g = fit_stack(t.config.d_model, band.width - side_w - 0.95, float(np.abs(vals).max()), labels,
-                                 bar_h, layers=3 if self.pre else 2)
+        for size in (24, 20, 18, 17):  # the largest numbers that leave the bars room to be read
+            g = fit_stack(t.config.d_model, band.width - side_w - 0.95, float(np.abs(vals).max()), labels,
+                          layers=3 if self.pre else 2, max_size=size, low=min(0.0, float(np.min(vals))),
+                          high=max(0.0, float(np.max(vals))))
+            fixed = 1.67 + (rows + 1) * g.row_h + (2.4 if f.portrait else 0.0)  # both cards and frames, but the bars
+            bar_h = (band.height - fixed) / 4
+            if bar_h >= 0.42:
+                break
+        self.geo = g = replace(g, bar_h=float(np.clip(bar_h, 0.25, 0.6)))
         self.card = VectorStack(g, b.x[i], STREAM, n.x, name=f"“{t.tracked_token}”", name_color=RESULT,
                                 waterfall=True)
-        self.card_y = band.bottom + g.height(rows) - 0.12 - g.bar_h
+        self.card_y = band.bottom + g.height(rows) - 0.12 - g.up
         lo, hi = band.left + side_w + 0.37, band.right - 0.58  # room for the card, the fork and the ⊕
         x = float(np.clip(band.center[0], lo + g.width / 2, hi - g.width / 2)) if hi - lo > g.width else lo + g.width / 2
         self.card.shift(np.array([x - self.card.panel.get_center()[0], self.card_y, 0]))
         if f.portrait:
-            self.copy_y = self.card_y + 2 * g.bar_h + 2 * 0.12 + 0.45 + 0.42 + 0.4
+            self.copy_y = self.card_y + g.up + 0.12 + 0.45 + 0.12 + 0.12 + g.row_h + 0.1 + g.down
         else:
-            self.copy_y = band.top - 0.3 - 0.12 - 0.12 - g.bar_h
+            self.copy_y = band.top - 0.3 - 0.12 - 0.12 - g.up
         self.stream = Arrow(np.array([safe_box().left, self.card_y, 0]), np.array([safe_box().right, self.card_y, 0]),
                             buff=0, color=STREAM, stroke_width=6, tip_length=0.22, max_tip_length_to_length_ratio=0.05)
         self.stream_label = text("residual stream", NOTE_SIZE, STREAM)
         self.stream_label.next_to(self.stream, UP, buff=0.1).align_to(self.stream, LEFT)
         if self.stream_label.get_right()[0] > self.card.panel.get_left()[0] - 0.5:
             self.stream_label = VGroup()  # no room: the overview diagram named the stream
-        copy_top = self.copy_y + g.bar_h + 0.12 + 0.12 + 0.3
+        copy_top = self.copy_y + g.up + 0.12 + 0.12 + 0.3  # the card, its station's frame and name
         if f.portrait:
             self.side = Box(band.left, band.right, copy_top + 0.3, band.top)
         else:

@@ -51,14 +51,31 @@ class StackGeometry:
     dims: int  # the vector's length
     cols: Window  # the dimensions shown, None for the gap ("…")
     col_w: float
-    bar_h: float  # from the zero line to the tip of the largest bar
-    scale: float  # the |value| drawn bar_h tall
+    bar_h: float  # half the bar zone's height
+    scale: float  # the largest |value| (the widest number)
     label_w: float  # the row labels' column, left of the bars
     row_h: float = ROW_H
     number_size: float = NUMBER_SIZE
     places: int = 2
     layers: int = 1  # how many layers a stacked card holds: each gets its own lane in the column (a waterfall)
     label_size: float = SMALL_SIZE  # the rows' labels
+    low: float | None = None  # the values the bar zone spans (default ±scale): the zero line sits where 0 falls
+    high: float | None = None
+
+    @property
+    def unit(self) -> float:
+        """Scene units per unit of value."""
+        lo, hi = (-self.scale if self.low is None else self.low), (self.scale if self.high is None else self.high)
+        return 2 * self.bar_h / max(hi - lo, 1e-9)
+
+    @property
+    def up(self) -> float:
+        """Height of the bar zone above the zero line."""
+        return (self.scale if self.high is None else self.high) * self.unit
+
+    @property
+    def down(self) -> float:
+        return 2 * self.bar_h - self.up
 
     @property
     def width(self) -> float:
@@ -73,7 +90,7 @@ class StackGeometry:
 
     def row_y(self, k: int) -> float:
         """y of row k's centre, from the zero line."""
-        return -(self.bar_h + ROW_GAP + (k + 0.5) * self.row_h)
+        return -(self.down + ROW_GAP + (k + 0.5) * self.row_h)
 
     @property
     def shown(self) -> list[int]:
@@ -81,10 +98,12 @@ class StackGeometry:
 
 
 def fit_stack(dims: int, width: float, scale: float, labels, bar_h: float = 0.45, places: int = 2,
-              min_slots: int = 3, layers: int = 1) -> StackGeometry:
+              min_slots: int = 3, layers: int = 1, max_size: float = 24, low: float | None = None,
+              high: float | None = None) -> StackGeometry:
     """The geometry of a card no wider than `width`: the largest numbers and row labels at which every column fits
     (numbers 24, 20, 18 or 17, labels 20 or 17), else the smallest with a window of the columns."""
     sizes = [(24, SMALL_SIZE), (20, SMALL_SIZE), (18, SMALL_SIZE), (NUMBER_SIZE, SMALL_SIZE), (NUMBER_SIZE, NOTE_SIZE)]
+    sizes = [sz for sz in sizes if sz[0] <= max_size]
     for size, label_size in sizes:
         label_w = max(text(s, label_size).width for s in labels) + 0.15
         room = width - label_w - 2 * PAD
@@ -93,8 +112,9 @@ def fit_stack(dims: int, width: float, scale: float, labels, bar_h: float = 0.45
             break
     cols = window(dims, max(int(room // col_w), min_slots))
     col_w = min(max(col_w, room / len(cols)), col_w + 0.12)  # a little air when there is room
-    return StackGeometry(dims, cols, col_w, bar_h, scale, label_w, number_size=size, places=places, layers=layers,
-                         label_size=label_size)
+    row_h = max(ROW_H, float(number(-scale, places, size).height) + 0.14)
+    return StackGeometry(dims, cols, col_w, bar_h, scale, label_w, row_h=row_h, number_size=size, places=places,
+                         layers=layers, label_size=label_size, low=low, high=high)
 
 
 class Dim(Animation):
@@ -146,7 +166,7 @@ class VectorStack(VGroup):
         self.panel = self._panel(1)
         self.zero = Line(np.array([geo.label_w, 0, 0]), np.array([geo.label_w + len(geo.cols) * geo.col_w, 0, 0]),
                          color=self.frame_color, stroke_width=2)
-        self.bar_gap = VGroup(*[text("…", NOTE_SIZE, MUTED).move_to(np.array([geo.col_x(j), geo.bar_h / 2, 0]))
+        self.bar_gap = VGroup(*[text("…", NOTE_SIZE, MUTED).move_to(np.array([geo.col_x(j), geo.up / 2, 0]))
                                 for j, c in enumerate(geo.cols) if c is None])
         self.layers: list[list] = []
         self.rows: list[list] = []
@@ -172,7 +192,7 @@ class VectorStack(VGroup):
         h = g.height(n_rows)
         p = RoundedRectangle(width=g.width, height=h, corner_radius=0.08, stroke_color=self.frame_color,
                              stroke_width=2, fill_color=PANEL, fill_opacity=1)
-        p.move_to(np.array([g.width / 2 - PAD, g.bar_h + PAD - h / 2, 0]) + self._o())
+        p.move_to(np.array([g.width / 2 - PAD, g.up + PAD - h / 2, 0]) + self._o())
         return p
 
     def _slot(self, k: int) -> tuple[float, float]:
@@ -191,8 +211,7 @@ class VectorStack(VGroup):
             if c is None:
                 continue
             bar = Rectangle(width=0.1, height=0.1, stroke_width=0, fill_color=color, fill_opacity=0.9)
-            _set_bar(bar, o[0] + g.col_x(j) + dx, o[1] + base[c] / g.scale * g.bar_h,
-                     o[1] + (base[c] + values[c]) / g.scale * g.bar_h, w)
+            _set_bar(bar, o[0] + g.col_x(j) + dx, o[1] + base[c] * g.unit, o[1] + (base[c] + values[c]) * g.unit, w)
             bars.add(bar)
         return bars
 
@@ -235,7 +254,7 @@ class VectorStack(VGroup):
         def step(_, alpha):
             v = old + (new - old) * alpha
             for bar, (j, c) in zip(bars, shown_cols):
-                _set_bar(bar, o[0] + g.col_x(j) + dx, o[1], o[1] + v[c] / g.scale * g.bar_h, w)
+                _set_bar(bar, o[0] + g.col_x(j) + dx, o[1], o[1] + v[c] * g.unit, w)
             if alpha >= 0.5 and not done:
                 done.append(True)
                 bars.set_fill(color)
@@ -287,8 +306,8 @@ class VectorStack(VGroup):
 
     def _tips(self, values, color) -> VGroup:
         g, o = self.geo, self._o()
-        return VGroup(*[Line(np.array([o[0] + g.col_x(j) - g.col_w * 0.42, o[1] + values[c] / g.scale * g.bar_h, 0]),
-                             np.array([o[0] + g.col_x(j) + g.col_w * 0.42, o[1] + values[c] / g.scale * g.bar_h, 0]),
+        return VGroup(*[Line(np.array([o[0] + g.col_x(j) - g.col_w * 0.42, o[1] + values[c] * g.unit, 0]),
+                             np.array([o[0] + g.col_x(j) + g.col_w * 0.42, o[1] + values[c] * g.unit, 0]),
                              color=color, stroke_width=3)
                         for j, c in enumerate(g.cols) if c is not None])
 
