@@ -16,10 +16,9 @@ from manim import DOWN, LEFT, RIGHT, UP, Arrow, Create, ShowPassingFlash, VGroup
 from kit.base import TraceScene
 from kit.diagram import BlockDiagram
 from kit.fast import FadeIn, FadeOut
-from kit.journey import (VectorStack, arcs_into, branch_paths, fit_stack, hidden_strip, reads_chips, reads_table,
+from kit.journey import (VectorStack, attention_reads, branch_paths, fit_stack, hidden_strip, place_beside,
                           station_box, strip_links)
 from kit.layout import Box, content_band, safe_box
-from kit.matrices import window
 from kit.names import names
 from kit.style import ATTN, BODY_SIZE, LN, MLP, NOTE_SIZE, RESULT, STREAM, frame
 from kit.text import scientific, shown, text
@@ -140,9 +139,7 @@ class BlockScene(TraceScene):
         self.play(*self.station(self.copy, MLP, "MLP"))
         inline = self.side_mode == "inline"
         width = self.band.right - self.box.title.get_right()[0] - 0.35 if inline else min(self.side.width - 0.2, 4.0)
-        heads = [f"{c.d_ff} hidden units, after GELU", f"{c.d_ff} hidden units (GELU)", f"hidden: {c.d_ff}, GELU"]
-        head = next((h for h in heads if text(h, NOTE_SIZE).width <= (width / 2 if inline else width)), heads[-1])
-        hidden = hidden_strip(t.block.ffn_post[i], float(np.abs(t.block.ffn_post[i]).max()), width, head, inline)
+        hidden = hidden_strip(t.block.ffn_post[i], float(np.abs(t.block.ffn_post[i]).max()), width, inline=inline)
         self.place_side(hidden)
         into, back = strip_links(self.copy.panel, hidden.strip, self.side_mode != "beside", MLP)
         self.play(FadeIn(hidden), Create(into))
@@ -261,45 +258,16 @@ class BlockScene(TraceScene):
         return anims
 
     def reads(self) -> VGroup:
-        """What attention reads, with the weights: a table beside or above the branch card, or chips on its line."""
-        t, i, side, mode = self.trace, self.trace.tracked, self.side, self.side_mode
-        w, heads = t.attn_mean[i], t.config.n_heads
-        panel = self.copy.panel
-        if mode == "inline":
-            title = self.box.title
-            table = reads_chips(t.tokens, i, w[: i + 1], i + 1, self.band.right - title.get_right()[0] - 0.35)
-            table.next_to(title, RIGHT, buff=0.35)
-            table.shift(UP * (title.get_center()[1] - table[0].get_center()[1]))
-            starts = [e.get_start() for e in table.ends]
-            ends = [np.array([p[0], panel.get_top()[1], 0]) for p in starts]
-            self.arcs = arcs_into(starts, ends, [w[r] for r in table.rows], ATTN, DOWN, DOWN)
-        else:
-            rows = window(i + 1, max(int((side.height - 0.45) // 0.34), 3))
-            strips = window(t.config.d_model, 8)
-            table = reads_table(t.tokens, i, w, t.block.ln1, rows, float(np.abs(t.block.ln1[: i + 1]).max()), strips,
-                                "weight" if heads == 1 else f"weight (mean of {heads} heads)",
-                                label_w=min(2.0, side.width - 1.7))
-            self.place_side(table)
-            starts = [e.get_start() for e in table.ends]
-            if mode == "above":
-                end = np.array([table.get_right()[0] + 0.7, panel.get_top()[1], 0])
-                self.arcs = arcs_into(starts, end, [w[r] for r in table.rows], ATTN, RIGHT, DOWN)
-            else:
-                self.arcs = arcs_into(starts, panel.get_left(), [w[r] for r in table.rows], ATTN, RIGHT, RIGHT)
+        """What attention reads, with the weights (mean over heads), and arcs into the branch card."""
+        t, i = self.trace, self.trace.tracked
+        table, self.arcs = attention_reads(self.side_mode, t.tokens, i, t.attn_mean[i], t.block.ln1, t.config.n_heads,
+                                           self.copy.panel, self.box.title, self.side, self.band.right, self.place_side)
         self.weights_shown = (table.rows, [shown(n) for n in table.weights])
         return table
 
     def place_side(self, mob):
         """Beside the branch card, level with it (wide frame), above it (tall frame), or on its title's line."""
-        side = self.side
-        if self.side_mode == "above":
-            mob.move_to(np.array([side.left, side.bottom, 0]), aligned_edge=DOWN + LEFT)
-        elif self.side_mode == "inline":
-            title = self.box.title
-            mob.next_to(title, RIGHT, buff=0.35).set_y(title.get_center()[1])
-        else:
-            mob.move_to(np.array([side.right, self.copy_y, 0]), aligned_edge=RIGHT)
-            mob.shift(DOWN * max(0.0, mob.get_top()[1] - side.top) + UP * max(0.0, side.bottom - mob.get_bottom()[1]))
+        place_beside(mob, self.side_mode, self.side, self.box.title, self.copy_y)
 
     def snap(self):
         """Record what the cards show now (the tests compare it with the trace)."""

@@ -133,7 +133,7 @@ class NormPlacementScene(TraceScene):
         self.swap_caption("So post-norm needs a learning-rate warm-up; pre-norm's untouched stream can train without "
                           "one.", RESULT)
         self.wait(2.0)
-        self.swap_caption("That is why GPT-2 and most LLMs since use pre-norm.", RESULT)
+        self.swap_caption("GPT-2 and most LLMs since use pre-norm: LN on the branches.", RESULT)
         self.wait(2.0)
 
     # ---------------------------------------------------------------- helpers

@@ -32,7 +32,7 @@ from manim import (
 )
 
 from kit.matrices import CellMatrix, Window, shown_indices, window
-from kit.style import INK, MUTED, NOTE_SIZE, PANEL, RESULT, SMALL_SIZE
+from kit.style import ATTN, INK, MUTED, NOTE_SIZE, PANEL, RESULT, SMALL_SIZE
 from kit.fast import FadeIn
 from kit.text import number, shown, text
 from kit.widgets import center_on_line, label_text, plus_node
@@ -488,9 +488,12 @@ def arcs_into(starts, ends, weights, color, leave=RIGHT, arrive=RIGHT) -> VGroup
     return arcs
 
 
-def hidden_strip(values, vmax: float, width: float, heading: str, inline: bool = False) -> VGroup:
+def hidden_strip(values, vmax: float, width: float, inline: bool = False) -> VGroup:
     """The MLP's hidden layer for one token (after GELU) as a strip of coloured cells (a window if wide), its
     heading above it (or before it on the same line, inline; then `width` holds both)."""
+    f = len(values)
+    heads = [f"{f} hidden units, after GELU", f"{f} hidden units (GELU)", f"hidden: {f}, GELU"]
+    heading = next((h for h in heads if text(h, NOTE_SIZE).width <= (width / 2 if inline else width)), heads[-1])
     head = text(heading, NOTE_SIZE, MUTED)
     n = len(values)
     room = width - (head.width + 0.2 if inline else 0.0)
@@ -505,3 +508,40 @@ def hidden_strip(values, vmax: float, width: float, heading: str, inline: bool =
     g.heading, g.strip = head, strip
     return g
 
+
+def place_beside(mob, mode: str, side, title, card_y: float):
+    """Put what a branch reads beside its card: level with the card, right-aligned in `side` ("beside"), at the
+    bottom left of `side` ("above"), or on the station title's line ("inline")."""
+    if mode == "above":
+        mob.move_to(np.array([side.left, side.bottom, 0]), aligned_edge=DOWN + LEFT)
+    elif mode == "inline":
+        mob.next_to(title, RIGHT, buff=0.35).set_y(title.get_center()[1])
+    else:
+        mob.move_to(np.array([side.right, card_y, 0]), aligned_edge=RIGHT)
+        mob.shift(DOWN * max(0.0, mob.get_top()[1] - side.top) + UP * max(0.0, side.bottom - mob.get_bottom()[1]))
+
+
+def attention_reads(mode: str, tokens, tracked: int, weights, vectors, n_heads: int, panel, title, side,
+                    right: float, place) -> tuple[VGroup, VGroup]:
+    """What attention reads for the tracked token (rows of earlier tokens with their weights and vectors, or chips
+    on the station title's line when mode is "inline"), placed by `place`, and arcs from each into the card's panel.
+    weights: [T] the tracked token's row (mean over heads); vectors: [T, d] what attention reads."""
+    i = tracked
+    if mode == "inline":
+        table = reads_chips(tokens, i, weights[: i + 1], i + 1, right - title.get_right()[0] - 0.35)
+        table.next_to(title, RIGHT, buff=0.35)
+        table.shift(UP * (title.get_center()[1] - table[0].get_center()[1]))
+        starts = [e.get_start() for e in table.ends]
+        ends = [np.array([p[0], panel.get_top()[1], 0]) for p in starts]
+        return table, arcs_into(starts, ends, [weights[r] for r in table.rows], ATTN, DOWN, DOWN)
+    rows = window(i + 1, max(int((side.height - 0.45) // 0.34), 3))
+    table = reads_table(tokens, i, weights, vectors, rows, float(np.abs(vectors[: i + 1]).max()),
+                        window(vectors.shape[1], 8), "weight" if n_heads == 1 else f"weight (mean of {n_heads} heads)",
+                        label_w=min(2.0, side.width - 1.7))
+    place(table)
+    starts = [e.get_start() for e in table.ends]
+    w = [weights[r] for r in table.rows]
+    if mode == "above":
+        end = np.array([table.get_right()[0] + 0.7, panel.get_top()[1], 0])
+        return table, arcs_into(starts, end, w, ATTN, RIGHT, DOWN)
+    return table, arcs_into(starts, panel.get_left(), w, ATTN, RIGHT, RIGHT)
