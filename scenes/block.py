@@ -13,6 +13,7 @@ from dataclasses import replace
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Arrow, Create, ShowPassingFlash, VGroup
 
+from blockmath.journey import journey
 from kit.base import TraceScene
 from kit.diagram import BlockDiagram
 from kit.fast import FadeIn, FadeOut
@@ -40,6 +41,7 @@ def quoted(token: str) -> str:
 
 class BlockScene(TraceScene):
     def construct(self):
+        self.journey = journey(self.trace)  # each LayerNorm step by step, the sums at each ⊕
         self.n = names(self.trace.config.norm)
         self.pre = self.n.norm == "pre"
         self.intro()
@@ -59,29 +61,28 @@ class BlockScene(TraceScene):
         n, tok = self.n, self.trace.tracked_token
         self.header = title(f"The {n.block}", f"{n.attn_step}      {n.mlp_step}")
         self.layout()
-        self.play(FadeIn(self.header))
-        self.play(FadeIn(self.diagram))
+        self.play(FadeIn(self.header), FadeIn(self.diagram))
         if self.pre:
             self.swap_caption("A pre-norm block adds two updates to the residual stream.")
-            self.wait(1.0)
+            self.wait(0.8)
             self.swap_caption("First attention's (communication), then the MLP's (thinking), each after a LayerNorm.")
         else:
             self.swap_caption("A post-norm block adds two updates to the residual stream: attention's, then the MLP's.")
-            self.wait(1.0)
+            self.wait(0.8)
             self.swap_caption("After each add, a LayerNorm on the stream itself normalizes it: LN₁, then LN₂.")
-        self.wait(1.5)
+        self.wait(1.0)
         self.swap_caption(f"Every token goes through the same block. Follow {quoted(tok)}.")
 
     def ride(self):
         self.beat("ride")
         d, shown = self.trace.config.d_model, len(self.geo.shown)
-        self.play(*self.to_map())
-        self.play(Create(self.stream), FadeIn(self.stream_label))
-        self.play(FadeIn(self.card, shift=RIGHT * min(1.5, self.card.get_left()[0] - self.band.left + 0.01)))
+        self.play(*self.to_map(), Create(self.stream), FadeIn(self.stream_label),
+                  FadeIn(self.card, shift=RIGHT * min(1.5, self.card.get_left()[0] - self.band.left + 0.01)),
+                  run_time=1.2)
         some = "" if shown == d else f"; {shown} of them are shown, “…” marks the rest"
         self.snap()
         self.swap_caption(f"Its vector x ({d} numbers{some}) rides on the residual stream.")
-        self.wait(1.2)
+        self.wait(1.0)
 
     def ln_branch(self, key: str):
         """Pre-norm: a copy of the stream vector peels off and goes through LN on the branch."""
@@ -99,10 +100,10 @@ class BlockScene(TraceScene):
     def ln_stream(self, key: str):
         """Post-norm: the sum on the stream goes through LN on the stream itself."""
         self.beat(key)
-        j, i = self.trace.journey, self.trace.tracked
+        j, i = self.journey, self.trace.tracked
         steps = j.ln1 if key == "ln1" else j.ln2
         label = f"{self.n.x} + {self.n.attn}" if key == "ln1" else f"{self.n.h} + {self.n.mlp}"
-        self.settled(*self.card.set_rows([(steps.input[i], label, STREAM)], [(steps.input[i], STREAM)]))
+        self.settled(*self.card.set_rows([(steps.input[i], label, STREAM)], [(steps.input[i], STREAM)]), run_time=0.6)
         self.snap()
         self.through_ln(self.card, key, self.n.h if key == "ln1" else self.n.out, STREAM if key == "ln1" else RESULT)
 
@@ -112,23 +113,23 @@ class BlockScene(TraceScene):
         if not self.pre:
             self.open_branch("attn")
             self.copy = self.peel(t.block.x[i], n.x, STREAM)
-        self.play(*self.station(self.copy, ATTN, "Attention"))
+        self.play(*self.station(self.copy, ATTN, "Attention"), run_time=0.6)
         reads = self.reads()
         if i == 0:
             what = f"only its own {n.ln1} vector (nothing comes before it)"
         else:
             what = f"its own and the {i} earlier token{'s' + chr(39) if i > 1 else chr(39) + 's'} {n.ln1} vectors"
-        self.play(FadeIn(reads), FadeIn(self.arcs))
+        self.play(FadeIn(reads), FadeIn(self.arcs), run_time=0.8)
         self.swap_caption(f"Attention: {quoted(t.tracked_token)} reads {what}, with these weights.")
-        self.wait(1.5)
-        self.play(self.copy.morph(t.block.attn_out[i], n.attn, ATTN, recolor=True), run_time=1.5)
+        self.wait(1.0)
+        self.play(self.copy.morph(t.block.attn_out[i], n.attn, ATTN, recolor=True), run_time=1.2)
         self.snap()
         who = "Attention mixes them by these weights" if t.config.n_heads == 1 else \
             "Each head mixes them by its own weights"
         self.swap_caption(f"{who}; projected back to {t.config.d_model} numbers, that is attention's update {n.attn}.",
                           ATTN)
-        self.wait(1.2)
-        self.play(FadeOut(reads), FadeOut(self.arcs))
+        self.wait(0.8)
+        self.play(FadeOut(reads), FadeOut(self.arcs), run_time=0.5)
 
     def think(self):
         self.beat("mlp")
@@ -136,36 +137,35 @@ class BlockScene(TraceScene):
         if not self.pre:
             self.open_branch("mlp")
             self.copy = self.peel(t.block.h_attn[i], n.h, STREAM)
-        self.play(*self.station(self.copy, MLP, "MLP"))
+        self.play(*self.station(self.copy, MLP, "MLP"), run_time=0.6)
         inline = self.side_mode == "inline"
         width = self.band.right - self.box.title.get_right()[0] - 0.35 if inline else min(self.side.width - 0.2, 4.0)
         hidden = hidden_strip(t.block.ffn_post[i], float(np.abs(t.block.ffn_post[i]).max()), width, inline=inline)
         self.place_side(hidden)
         into, back = strip_links(self.copy.panel, hidden.strip, self.side_mode != "beside", MLP)
-        self.play(FadeIn(hidden), Create(into))
+        self.play(FadeIn(hidden), Create(into), run_time=0.8)
         self.swap_caption(f"The MLP works on {quoted(t.tracked_token)} alone: {c.d_model} → {c.d_ff} numbers, GELU, "
                           f"then back to {c.d_model}.")
-        self.wait(1.2)
-        self.play(Create(back), self.copy.morph(t.block.ffn_out[i], n.mlp, MLP, recolor=True), run_time=1.5)
+        self.wait(1.0)
+        self.play(Create(back), self.copy.morph(t.block.ffn_out[i], n.mlp, MLP, recolor=True), run_time=1.2)
         self.snap()
         self.swap_caption(f"What comes back is the MLP's update {n.mlp}.", MLP)
-        self.wait(1.0)
-        self.play(FadeOut(hidden), FadeOut(into), FadeOut(back))
+        self.wait(0.8)
+        self.play(FadeOut(hidden), FadeOut(into), FadeOut(back), run_time=0.5)
 
     def land(self, branch: str):
         self.beat("add-" + ("attention" if branch == "attn" else "mlp"))
-        t, i, n, j = self.trace, self.trace.tracked, self.n, self.trace.journey
+        t, i, n, j = self.trace, self.trace.tracked, self.n, self.journey
         delta = n.attn if branch == "attn" else n.mlp
         color = ATTN if branch == "attn" else MLP
-        self.play(FadeOut(self.box))
         drop = self.copy.panel.get_bottom()[1] - self.card.panel.get_top()[1] - 0.1
-        self.play(self.copy.animate.shift(DOWN * drop), run_time=0.8)
+        self.play(FadeOut(self.box), self.copy.animate.shift(DOWN * drop), run_time=0.8)
         self.settled(*self.card.stack_from(self.copy, f"+ {delta}", color), run_time=1.2, scene=True)
         if branch == "attn":
             total, label = (j.sum1[i], f"= {n.h}") if self.pre else (j.sum1[i], "=")
         else:
             total, label = (j.sum2[i], f"= {n.out}") if self.pre else (j.sum2[i], "=")
-        self.play(*self.card.add_row(total, label, RESULT if label == f"= {n.out}" else STREAM))
+        self.play(*self.card.add_row(total, label, RESULT if label == f"= {n.out}" else STREAM), run_time=0.8)
         self.snap()
         start = n.x if branch == "attn" else n.h
         if self.pre:
@@ -174,77 +174,71 @@ class BlockScene(TraceScene):
                               + (f" {n.x} itself stays on the stream." if branch == "attn" else ""))
         else:
             self.swap_caption(f"At ⊕, {delta} is added column by column: the stream now holds {start} + {delta}.")
-        self.wait(1.5)
-        self.play(FadeOut(self.branch))
+        self.wait(1.0)
+        self.play(FadeOut(self.branch), run_time=0.5)
 
     def read_out(self):
         self.beat("read-out")
-        t, i, n, b, j = self.trace, self.trace.tracked, self.n, self.trace.block, self.trace.journey
+        t, i, n, b, j = self.trace, self.trace.tracked, self.n, self.trace.block, self.journey
         if not self.pre:
             rows = [(j.sum2[i], f"{n.h} + {n.mlp}", STREAM), (b.out[i], n.out, RESULT)]
-            self.settled(*self.card.set_rows(rows, [(b.out[i], RESULT)]))
-        self.play(*self.closer())
+            self.settled(*self.card.set_rows(rows, [(b.out[i], RESULT)]), run_time=0.6)
+        self.play(*self.closer(), run_time=0.8)
+        self.snap()
         if self.pre:
-            self.snap()
             self.swap_caption(f"Read any column: {n.out} = {n.x} + {n.attn} + {n.mlp}. The input is still in the "
                               "output, plus two updates.", RESULT)
-            self.wait(2.0)
-            self.play(ShowPassingFlash(self.stream.copy().set_stroke(RESULT, width=9), time_width=0.5), run_time=1.5)
+            self.wait(1.6)
+            self.play(ShowPassingFlash(self.stream.copy().set_stroke(RESULT, width=9), time_width=0.5), run_time=1.2)
             self.swap_caption(f"{n.x} is added to, never replaced: the gradient reaches {n.x} directly and flows back "
                               "through deep stacks.", STREAM)
-            self.wait(2.0)
+            self.wait(1.6)
             self.swap_caption("A block whose updates start near zero leaves its input almost unchanged, so deep "
                               "stacks can start that way.", STREAM)
-            self.wait(2.0)
         else:
-            self.snap()
-            self.swap_caption(f"{n.out} = LN₂({n.h} + {n.mlp}): every column is centred and scaled with the whole "
-                              "vector's μ and σ.", RESULT)
-            self.wait(2.0)
-            self.swap_caption(f"So {n.out} is not {n.x} plus two updates: the stream was normalized twice.", RESULT)
-            self.wait(1.5)
-            self.swap_caption("In post-norm, no path from input to output skips a LayerNorm.", STREAM)
-            self.wait(1.5)
-            self.swap_caption("Post-norm stacks need a learning-rate warm-up to train well (Xiong et al., 2020).", STREAM)
-            self.wait(2.0)
-            self.swap_caption("Pre-norm moves LN onto the branches and leaves the stream a direct path: the "
-                              "choice of GPT-2 and most LLMs since.", STREAM)
-            self.wait(2.0)
+            self.swap_caption(f"{n.out} = LN₂({n.h} + {n.mlp}) is centred and scaled as a whole: it is not {n.x} plus "
+                              "two updates.", RESULT)
+            self.wait(1.6)
+            self.swap_caption("No path from x to out skips a LayerNorm: post-norm needs a warm-up of its learning "
+                              "rate.", STREAM)
+            self.wait(1.6)
+            self.swap_caption("Pre-norm puts LN on the branches and leaves the stream a direct path: GPT-2 and most "
+                              "LLMs since use it.", STREAM)
+        self.wait(1.8)
 
     # ---------------------------------------------------------------- steps shared by the beats
 
     def through_ln(self, card: VectorStack, key: str, result: str, color):
         """A card goes through a LayerNorm: centred (− μ), divided by σ, then × γ + β; its numbers change."""
         i = self.trace.tracked
-        steps = self.trace.journey.ln1 if key == "ln1" else self.trace.journey.ln2
+        steps = self.journey.ln1 if key == "ln1" else self.journey.ln2
         name = "LN₁" if key == "ln1" else "LN₂"
-        self.play(*self.station(card, LN, name))
+        self.play(*self.station(card, LN, name), run_time=0.6)
         mu, sd = f2(steps.mean[i]), f2(steps.std[i])
         what = "its input" if self.pre else "the sum"
         self.swap_caption(f"{name} centres {what}: it subtracts the mean of its {self.trace.config.d_model} numbers, "
                           f"μ = {mu}.", LN)
-        self.play(card.morph(steps.centered[i], STEP_LABELS[0]), run_time=1.2)
+        self.play(card.morph(steps.centered[i], STEP_LABELS[0]), run_time=0.9)
         self.snap()
         self.swap_caption(f"Then it scales: divide by their spread σ = {sd}, then × γ + β (learned, one per column).",
                           LN)
-        self.play(card.morph(steps.normalized[i], STEP_LABELS[1]), run_time=1.2)
+        self.play(card.morph(steps.normalized[i], STEP_LABELS[1]), run_time=0.9)
         self.snap()
-        self.play(card.morph(steps.out[i], STEP_LABELS[2]), run_time=1.0)
-        self.play(card.morph(steps.out[i], result, color, recolor=card is not self.card), run_time=0.6)
+        self.play(card.morph(steps.out[i], STEP_LABELS[2]), run_time=0.7)
+        self.play(card.morph(steps.out[i], result, color, recolor=card is not self.card), run_time=0.4)
         self.snap()
-        self.wait(1.0)
+        self.wait(0.6)
         if card is self.card:
-            self.play(FadeOut(self.box))
+            self.play(FadeOut(self.box), run_time=0.5)
 
     def open_branch(self, branch: str):
         """The fork, the path up to the branch card, and the path down into ⊕."""
         self.branch = branch_paths(self.card.panel, self.copy_y, self.card_y, ATTN if branch == "attn" else MLP)
-        self.play(Create(self.branch), run_time=0.8)
 
     def peel(self, values, label: str, frame_color) -> VectorStack:
         copy = self.card.copy_card(values, STREAM, label, frame_color=frame_color)
         rise = UP * (self.copy_y - self.card_y)
-        self.play(FadeIn(copy.shift(rise), shift=rise), run_time=1.2)
+        self.play(Create(self.branch), FadeIn(copy.shift(rise), shift=rise), run_time=1.2)
         self.copy = copy
         self.snap()
         return copy
@@ -309,7 +303,7 @@ class BlockScene(TraceScene):
     def layout(self):
         """The overview diagram; then the journey: the stream (and its card) at the bottom of the band, the branch
         card above it, what attention or the MLP reads beside it (wide frame) or above it (tall frame)."""
-        t, i, j, b = self.trace, self.trace.tracked, self.trace.journey, self.trace.block
+        t, i, j, b = self.trace, self.trace.tracked, self.journey, self.trace.block
         f, n = frame(), self.n
         band = self.band = content_band(self.header)
         self.diagram = BlockDiagram(n.norm) if band.width >= 8.2 else BlockDiagram.compact(n.norm)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Create, Dot, Indicate, SurroundingRectangle, VGroup
 
+from blockmath.journey import journeys
 from kit.base import TraceScene
 from kit.diagram import BlockDiagram
 from kit.fast import FadeIn, FadeOut
@@ -38,6 +39,7 @@ def f2(v: float) -> str:
 
 class NormPlacementScene(TraceScene):
     def construct(self):
+        self.journeys = journeys(self.trace)  # both placements step by step: sums, stages, spreads
         self.intro()
         self.diagrams()
         self.pre_branch()
@@ -88,7 +90,7 @@ class NormPlacementScene(TraceScene):
     def stream_values(self):
         self.beat("stream-values")
         t, i = self.trace, self.trace.tracked
-        j = t.journeys
+        j = self.journeys
         if not frame().portrait:
             self.play(FadeOut(VGroup(*self.heads.values(), *self.diagram.values(), *self.formulas.values())))
         self.build_table()
@@ -148,7 +150,7 @@ class NormPlacementScene(TraceScene):
         """Post-norm's row r goes from the sum on the stream to its LayerNorm (cells, σ and label switch)."""
         t, i = self.trace, self.trace.tracked
         after = t.placements["post"].h_attn if r == 1 else t.placements["post"].out
-        sigma = t.journeys["post"].spread[2 if r == 1 else 4, i]
+        sigma = self.journeys["post"].spread[2 if r == 1 else 4, i]
         m, lab, sig = self.post_matrix, self.labels["post"][r], self.sigmas["post"][r]
         values = m.values_full.copy()
         values[r] = after[i]
@@ -211,7 +213,7 @@ class NormPlacementScene(TraceScene):
         """One matrix per placement, rows x, after the attention step, after the MLP step; σ of each row at the
         right. Post-norm's rows first show the sum on the stream, then its LayerNorm."""
         t, i, band = self.trace, self.trace.tracked, self.table_band
-        pl, j = t.placements, t.journeys
+        pl, j = t.placements, self.journeys
         sigma_w = 0.8
         for size in (SMALL_SIZE, NOTE_SIZE):  # the row labels' size: the larger one if every column still fits
             label_w = max(text(s, size).width for k in ("pre", "post") for s in stage_labels(k)) + 0.15

@@ -70,3 +70,13 @@ def block_journey(bt: BlockTrace, params: BlockParams) -> Journey:
         stages = (("x", bt.x), ("sum1", sum1), ("h", bt.h_attn), ("sum2", sum2), ("out", bt.out))
     spread = np.stack([a.std(axis=-1) for _, a in stages])  # [S, T]
     return Journey(bt.norm, ln1, ln2, sum1, sum2, stages, spread)
+
+
+def journeys(trace) -> dict[str, Journey]:
+    """Both placements of a trace's block (trace.placements: same input, same weights) step by step."""
+    return {norm: block_journey(bt, trace.params) for norm, bt in trace.placements.items()}
+
+
+def journey(trace) -> Journey:
+    """The trace's own block (trace.block, as configured) step by step."""
+    return block_journey(trace.block, trace.params)

@@ -10,7 +10,6 @@ import numpy as np
 from .config import BlockConfig
 from .core import Array, BlockParams, BlockTrace, block, embed, init_params, residual
 from .depth import DepthCurve, depth_analysis
-from .journey import Journey, block_journey
 from .tokenize import CONTINUATION, InputError, is_continuation, is_word, tokenize
 
 SWEEP_STEP = 0.01  # λ resolution of the residual sweep (the slider moves in these steps)
@@ -111,16 +110,6 @@ class Trace:
     def placements(self) -> dict[str, BlockTrace]:
         """The same input and weights through a pre-norm and a post-norm block."""
         return {norm: block(self.block.x, self.params, norm) for norm in ("pre", "post")}
-
-    @cached_property
-    def journeys(self) -> dict[str, Journey]:
-        """Both placements' blocks step by step: each LayerNorm's steps, the sum at each ⊕, the stream's stages."""
-        return {norm: block_journey(bt, self.params) for norm, bt in self.placements.items()}
-
-    @property
-    def journey(self) -> Journey:
-        """The configured block (self.block, the same numbers) step by step."""
-        return self.journeys[self.config.norm]
 
     @cached_property
     def depth(self) -> list[DepthCurve]:
