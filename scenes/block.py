@@ -155,7 +155,7 @@ class BlockScene(TraceScene):
 
     def land(self, branch: str):
         self.beat("add-" + ("attention" if branch == "attn" else "mlp"))
-        t, i, n, j = self.trace, self.trace.tracked, self.n, self.journey
+        i, n, j = self.trace.tracked, self.n, self.journey
         delta = n.attn if branch == "attn" else n.mlp
         color = ATTN if branch == "attn" else MLP
         drop = self.copy.panel.get_bottom()[1] - self.card.panel.get_top()[1] - 0.1
@@ -179,7 +179,7 @@ class BlockScene(TraceScene):
 
     def read_out(self):
         self.beat("read-out")
-        t, i, n, b, j = self.trace, self.trace.tracked, self.n, self.trace.block, self.journey
+        i, n, b, j = self.trace.tracked, self.n, self.trace.block, self.journey
         if not self.pre:
             rows = [(j.sum2[i], f"{n.h} + {n.mlp}", STREAM), (b.out[i], n.out, RESULT)]
             self.settled(*self.card.set_rows(rows, [(b.out[i], RESULT)]), run_time=0.6)

@@ -73,7 +73,7 @@ class LayerNormScene(TraceScene):
         self.wait(1.0)
 
         self.swap_caption("Subtract μ: the row is centred, its mean is now 0.", LN, *self.new_step(f"{self.sym} − μ"))
-        self.play(self.morph(s.source[tr], s.centered[tr]), self.mu_guide.animate.shift(RIGHT * (
+        self.play(self.morph(s.input[tr], s.centered[tr]), self.mu_guide.animate.shift(RIGHT * (
             self.bar_x(0.0) - self.bar_x(s.mean[tr]))), run_time=1.6)
         self.play(FadeOut(self.mu_guide), FadeIn(self.sd_guides), run_time=0.6)
         self.wait(0.4)
@@ -146,7 +146,7 @@ class LayerNormScene(TraceScene):
         """Input | μ σ | arrows | output side by side (stacked in a tall frame), placed once."""
         t, s, tr = self.trace, self.trace.ln1_steps, self.trace.tracked
         band = self.band.below(line_height(SMALL_SIZE) + HEAD_GAP)
-        vmax = float(max(np.abs(s.source).max(), np.abs(s.out).max()))
+        vmax = float(max(np.abs(s.input).max(), np.abs(s.out).max()))
         stacked = frame().portrait
         if stacked:
             top, bottom = band.split([1, 1], gap=GAP + line_height(SMALL_SIZE) + HEAD_GAP, vertical=True)
@@ -155,7 +155,7 @@ class LayerNormScene(TraceScene):
             lw = min(1.3, max(label_text(w, SMALL_SIZE, 1.3).width for w in t.tokens)) + 0.15
             cells = (band.width - lw - 2 * STATS_W - ARROW_W - 0.4) / 2
             in_box = Box(band.left, band.left + lw + cells, band.bottom, band.top)
-        m_in = token_matrix(s.source, in_box, vmax, labels=t.tokens, keep_row=tr, highlight=tr,
+        m_in = token_matrix(s.input, in_box, vmax, labels=t.tokens, keep_row=tr, highlight=tr,
                             cells_width=None if stacked else cells)
         m_out = m_in.target_for(s.out)
         rows = m_in.rows_shown
@@ -213,8 +213,8 @@ class LayerNormScene(TraceScene):
         number_w = number_box(2, NUMBER_SIZE)[0]
         half = (band.width - GAP) / 2
         bar_max = float(min(2.0, (half - 0.25 - number_w) / 2))
-        scale = float(max(np.abs(a[tr]).max() for a in (s.source, s.centered, s.normalized, s.out)))
-        self.bars = [VectorBars(s.source[tr], scale, c, bar_max=bar_max, row_h=row_h, places=2, rows=rows)
+        scale = float(max(np.abs(a[tr]).max() for a in (s.input, s.centered, s.normalized, s.out)))
+        self.bars = [VectorBars(s.input[tr], scale, c, bar_max=bar_max, row_h=row_h, places=2, rows=rows)
                      for c in (STREAM, LN)]
         before, work = self.bars
         width = 2 * bar_max + 0.2 + max(before.number_w, work.number_w)  # each panel, its bars at their longest

@@ -7,7 +7,8 @@ import pytest
 
 import reference as ref
 from blockmath import BlockConfig, block, compute_trace, embed, init_params
-from blockmath.journey import block_journey, journey, journeys, layer_norm_steps
+from blockmath.core import layer_norm_steps
+from blockmath.journey import block_journey, journey, journeys
 
 TOL = 1e-9
 

@@ -45,13 +45,13 @@ def test_layernorm_scene_shows_the_trace(monkeypatch, name):
     s, tr = t.ln1_steps, t.tracked
     rows = scene.m_in.rows_shown
     assert tr in rows
-    assert np.allclose(scene.m_in.values_shown(), r2(window(s.source, scene.m_in), 1), atol=1e-9)
+    assert np.allclose(scene.m_in.values_shown(), r2(window(s.input, scene.m_in), 1), atol=1e-9)
     assert np.allclose(scene.m_out.values_shown(), r2(window(s.out, scene.m_out), 1), atol=1e-9)
     assert scene.m_out.rows_shown == rows and scene.m_out.cols_shown == scene.m_in.cols_shown  # rows line up
     assert [shown(n) for n in scene.mu_numbers] == list(r2(s.mean[rows]))
     assert [shown(n) for n in scene.sigma_numbers] == list(r2(s.std[rows]))
     before, work = scene.bars
-    assert before.values_shown() == list(r2(s.source[tr][before.dims]))
+    assert before.values_shown() == list(r2(s.input[tr][before.dims]))
     assert work.values_shown() == list(r2(s.out[tr][work.dims]))  # it ends on γ · (x − μ) / σ + β
     assert [shown(m[1]) for m in scene.readouts[:2]] == list(r2([s.mean[tr], s.std[tr]]))
 
@@ -72,7 +72,7 @@ def test_names_are_true_for_the_norm_placement(monkeypatch):
     post, t = run(monkeypatch, "post-norm")
     assert (post.in_head.text_info.source, post.out_head.text_info.source) == ("v = x + Δattn", "h = LN₁(v)")
     # post-norm: LN₁ normalizes x + Δattn, and its output is the stream h the MLP then reads
-    assert np.allclose(t.ln1_steps.source, t.block.x + t.block.attn_out)
+    assert np.allclose(t.ln1_steps.input, t.block.x + t.block.attn_out)
     assert np.allclose(t.ln1_steps.out, t.block.h_attn)
     assert not np.allclose(post.m_in.values_shown(), r2(window(t.block.x, post.m_in), 1))
 
@@ -91,8 +91,8 @@ def test_gliding_bars_show_only_trace_values(monkeypatch):
     scene, t = run(monkeypatch, "default")
     s, tr = t.ln1_steps, t.tracked
     work = scene.bars[1]
-    anim = scene.morph(s.source[tr], s.centered[tr])
-    for alpha, row in ((0.2, s.source[tr]), (0.45, s.source[tr]), (0.55, s.centered[tr]), (0.9, s.centered[tr])):
+    anim = scene.morph(s.input[tr], s.centered[tr])
+    for alpha, row in ((0.2, s.input[tr]), (0.45, s.input[tr]), (0.55, s.centered[tr]), (0.9, s.centered[tr])):
         anim.interpolate(alpha)
         assert work.values_shown() == list(r2(row[work.dims]))
 

@@ -156,7 +156,7 @@ def test_sweep_grid_always_holds_0_and_1(lambdas):
 
 
 def test_layer_norm_steps_hand_example():
-    from blockmath.trace import layer_norm_steps
+    from blockmath.core import layer_norm_steps
 
     x = np.array([[1.0, 2.0, 3.0, 6.0], [-2.0, -2.0, 2.0, 2.0]])  # means 3 and 0; variances 3.5 and 4
     gamma, beta = np.array([1.0, 2.0, 1.0, 0.5]), np.array([0.0, 0.0, 1.0, -1.0])
@@ -166,7 +166,7 @@ def test_layer_norm_steps_hand_example():
     assert np.allclose(s.centered, [[-2, -1, 0, 3], [-2, -2, 2, 2]])
     assert np.allclose(s.normalized[1], [-2 / sd[1], -2 / sd[1], 2 / sd[1], 2 / sd[1]])
     assert np.allclose(s.out[0], [-2 / sd[0], -2 / sd[0], 1.0, 0.5 * 3 / sd[0] - 1.0])
-    assert s.source is x
+    assert s.input is x
 
 
 @pytest.mark.parametrize("norm", ["pre", "post"])
@@ -174,11 +174,11 @@ def test_ln1_steps_are_what_the_block_normalizes(norm):
     t = compute_trace(BlockConfig(norm=norm))
     s, b = t.ln1_steps, t.block
     if norm == "pre":  # LN₁ reads x; its output is what attention reads
-        assert s is t.layernorm and np.array_equal(s.source, b.x) and np.allclose(s.out, b.ln1)
+        assert s is t.layernorm and np.array_equal(s.input, b.x) and np.allclose(s.out, b.ln1)
     else:  # LN₁ reads x + Δattn; its output is h (what the MLP reads)
-        assert np.allclose(s.source, b.x + b.attn_out) and np.allclose(s.out, b.h_attn)
+        assert np.allclose(s.input, b.x + b.attn_out) and np.allclose(s.out, b.h_attn)
         assert np.allclose(s.out, b.ln2) and not np.allclose(s.out, t.layernorm.out)
-    assert np.allclose(s.mean, s.source.mean(axis=1)) and np.allclose(s.normalized.std(axis=1), 1.0, atol=1e-4)
+    assert np.allclose(s.mean, s.input.mean(axis=1)) and np.allclose(s.normalized.std(axis=1), 1.0, atol=1e-4)
 
 
 @pytest.mark.parametrize("norm", ["pre", "post"])

@@ -33,6 +33,29 @@ def layer_norm(x: Array, gamma: Array, beta: Array, eps: float = 1e-5) -> Array:
     return gamma * (x - mean) / np.sqrt(var + eps) + beta
 
 
+@dataclass(frozen=True)
+class LayerNormSteps:
+    """One LayerNorm, step by step, for every row (token): what the lessons show between x and LN(x)."""
+
+    input: Array  # [T, d] the rows normalized
+    mean: Array  # [T] each row's own mean μ
+    std: Array  # [T] each row's own std σ = sqrt(var + eps)
+    centered: Array  # [T, d] input − μ
+    normalized: Array  # [T, d] (input − μ) / σ
+    gamma: Array  # [d]
+    beta: Array  # [d]
+    out: Array  # [T, d] γ · normalized + β, equal to layer_norm(input, gamma, beta)
+
+
+def layer_norm_steps(x: Array, gamma: Array, beta: Array, eps: float = 1e-5) -> LayerNormSteps:  # [T, d] -> steps
+    """layer_norm with its intermediate steps kept: centre each row, divide by its σ, then scale and shift."""
+    mean = x.mean(axis=-1)  # [T]
+    std = np.sqrt(x.var(axis=-1) + eps)  # [T]
+    centered = x - mean[:, None]  # [T, d]
+    normalized = centered / std[:, None]  # [T, d]
+    return LayerNormSteps(x, mean, std, centered, normalized, gamma, beta, gamma * normalized + beta)
+
+
 def gelu(x: Array) -> Array:  # [...] -> [...]
     """GELU, the tanh approximation used by GPT-2."""
     return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x**3)))

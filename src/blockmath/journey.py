@@ -11,32 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .core import Array, BlockParams, BlockTrace
-
-EPS = 1e-5  # the LayerNorm epsilon of core.layer_norm
-
-
-@dataclass(frozen=True)
-class NormSteps:
-    """One LayerNorm, step by step, for every row (token)."""
-
-    input: Array  # [T, d] what the LayerNorm reads
-    mean: Array  # [T] each row's own mean μ
-    std: Array  # [T] each row's own σ = sqrt(var + eps)
-    centered: Array  # [T, d] input - μ
-    normalized: Array  # [T, d] (input - μ) / σ
-    gamma: Array  # [d]
-    beta: Array  # [d]
-    out: Array  # [T, d] γ · normalized + β
-
-
-def layer_norm_steps(x: Array, gamma: Array, beta: Array, eps: float = EPS) -> NormSteps:  # [T, d] -> steps
-    """core.layer_norm with its intermediate steps kept: centre each row, divide by its σ, then scale and shift."""
-    mean = x.mean(axis=-1)  # [T]
-    std = np.sqrt(x.var(axis=-1) + eps)  # [T]
-    centered = x - mean[:, None]  # [T, d]
-    normalized = centered / std[:, None]  # [T, d]
-    return NormSteps(x, mean, std, centered, normalized, gamma, beta, gamma * normalized + beta)
+from .core import Array, BlockParams, BlockTrace, LayerNormSteps, layer_norm_steps
 
 
 @dataclass(frozen=True)
@@ -48,8 +23,8 @@ class Journey:
     """
 
     norm: str  # "pre" or "post"
-    ln1: NormSteps
-    ln2: NormSteps
+    ln1: LayerNormSteps
+    ln2: LayerNormSteps
     sum1: Array  # [T, d] x + Δattn: what the first ⊕ puts on the stream
     sum2: Array  # [T, d] h + Δmlp: what the second ⊕ puts on the stream
     stages: tuple[tuple[str, Array], ...]  # (name, [T, d]) each state of the stream, input to output

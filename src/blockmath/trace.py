@@ -8,7 +8,19 @@ from functools import cached_property
 import numpy as np
 
 from .config import BlockConfig
-from .core import Array, AttentionParts, BlockParams, BlockTrace, attention_parts, block, embed, init_params, residual
+from .core import (
+    Array,
+    AttentionParts,
+    BlockParams,
+    BlockTrace,
+    LayerNormSteps,
+    attention_parts,
+    block,
+    embed,
+    init_params,
+    layer_norm_steps,
+    residual,
+)
 from .depth import DepthCurve, depth_analysis, top_ratio
 from .tokenize import CONTINUATION, InputError, is_continuation, is_word, tokenize
 
@@ -47,29 +59,6 @@ def resolve_token(tokens: list[str], spec: str) -> int:
         if spec.casefold() in (t.casefold(), starts.get(i, t).casefold()):
             return i
     raise InputError(f"token {spec!r} is not in the sentence; its tokens are: {' '.join(tokens)}")
-
-
-@dataclass(frozen=True)
-class LayerNormSteps:
-    """LayerNorm of the block input, step by step, for every row."""
-
-    mean: Array  # [T] each row's own mean μ
-    std: Array  # [T] each row's own std σ = sqrt(var + eps)
-    centered: Array  # [T, d] x - μ
-    normalized: Array  # [T, d] (x - μ) / σ
-    gamma: Array  # [d]
-    beta: Array  # [d]
-    out: Array  # [T, d] γ · normalized + β
-    source: Array | None = None  # [T, d] the rows that were normalized
-
-
-def layer_norm_steps(x: Array, gamma: Array, beta: Array, eps: float = 1e-5) -> LayerNormSteps:  # [T, d] -> steps
-    """LayerNorm of every row of x, kept step by step: μ and σ per row, x − μ, ÷ σ, then γ · … + β."""
-    mean = x.mean(axis=-1)  # [T]
-    std = np.sqrt(x.var(axis=-1) + eps)  # [T]
-    centered = x - mean[:, None]  # [T, d]
-    normalized = centered / std[:, None]  # [T, d]
-    return LayerNormSteps(mean, std, centered, normalized, gamma, beta, gamma * normalized + beta, x)
 
 
 @dataclass(frozen=True)
