@@ -15,14 +15,15 @@ from manim import DOWN, LEFT, RIGHT, UP, Arrow, Create, ShowPassingFlash, VGroup
 
 from blockmath.journey import journey
 from kit.base import TraceScene
+from kit.columns import fit_stack
 from kit.diagram import BlockDiagram
 from kit.fast import FadeIn, FadeOut
-from kit.journey import (VectorStack, attention_reads, branch_paths, fit_stack, hidden_strip, place_beside,
-                          station_box, strip_links)
+from kit.journey import attention_reads, branch_paths, hidden_strip, place_beside, station_box, strip_links
 from kit.layout import Box, content_band, safe_box
 from kit.names import names
 from kit.style import ATTN, BODY_SIZE, LN, MLP, NOTE_SIZE, RESULT, STREAM, frame
 from kit.text import scientific, shown, text
+from kit.vecstack import VectorStack
 from kit.widgets import title
 
 STEP_LABELS = ("− μ", "÷ σ", "× γ + β")  # a LayerNorm's three steps, as the row's label while it runs
