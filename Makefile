@@ -12,6 +12,10 @@ RESOLUTION ?=
 FORMAT     ?= mp4
 TRANSPARENT ?=
 LAMBDAS    ?= 0 1 2 1
+NORM       ?= pre
+D_MODEL    ?= 8
+D_FF       ?=
+N_HEADS    ?= 2
 MEDIA      ?= media
 NARRATE    ?=
 VOICE      ?=
@@ -30,6 +34,10 @@ override RESOLUTION    := $(value RESOLUTION)
 override FORMAT        := $(value FORMAT)
 override TRANSPARENT   := $(value TRANSPARENT)
 override LAMBDAS       := $(value LAMBDAS)
+override NORM          := $(value NORM)
+override D_MODEL       := $(value D_MODEL)
+override D_FF          := $(value D_FF)
+override N_HEADS       := $(value N_HEADS)
 override MEDIA         := $(value MEDIA)
 override NARRATE       := $(value NARRATE)
 override VOICE         := $(value VOICE)
@@ -42,6 +50,10 @@ export BLOCKMATH_RESOLUTION := $(RESOLUTION)
 export BLOCKMATH_FORMAT     := $(FORMAT)
 export BLOCKMATH_TRANSPARENT := $(TRANSPARENT)
 export BLOCKMATH_LAMBDAS    := $(LAMBDAS)
+export BLOCKMATH_NORM       := $(NORM)
+export BLOCKMATH_D_MODEL    := $(D_MODEL)
+export BLOCKMATH_D_FF       := $(D_FF)
+export BLOCKMATH_N_HEADS    := $(N_HEADS)
 export BLOCKMATH_MEDIA      := $(MEDIA)
 export BLOCKMATH_NARRATE    := $(NARRATE)
 export BLOCKMATH_VOICE      := $(VOICE)
@@ -54,7 +66,8 @@ STAMP := $(VENV)/.installed
 REVEAL := $(VENV)/.revealjs
 BM    := $(VPY) -m blockmath
 
-SCENES := $(shell $(PYTHON) src/blockmath/lessons.py)  # the lessons, from their one registry
+HERE   := $(dir $(lastword $(MAKEFILE_LIST)))
+SCENES := $(shell $(PYTHON) $(HERE)src/blockmath/lessons.py)  # the lessons, from their one registry
 
 .PHONY: help setup videos $(SCENES) movie gallery slides preview trace audit test bench clean
 

@@ -150,6 +150,13 @@ def test_make_passes_hostile_sentences_as_data(tmp_path):
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["tokens"][:3] == ["$", "(", "shell"]
     assert not (tmp_path / "bm_pwned").exists() and not (tmp_path / "setup_ran").exists()
+    # the block's settings are make variables too
+    r = subprocess.run([*make, "SENTENCE=Make sets the block.", "D_MODEL=4", "N_HEADS=1", "NORM=post"], cwd=tmp_path,
+                       capture_output=True, env=env, timeout=60)
+    assert r.returncode == 0 and not r.stderr, r.stderr
+    t = json.loads(r.stdout)
+    assert len(t["x"][0]) == 4 and len(t["attn_weights"]) == 1  # d_model 4, one head
+    assert t["ln1"] == t["x"]  # post-norm: attention reads x itself, not LN₁(x)
 
 
 def test_a_clip_depends_on_the_files_its_render_imported(tmp_path, monkeypatch):
