@@ -14,8 +14,10 @@ pytestmark = [pytest.mark.render, pytest.mark.skipif(shutil.which("ffprobe") is 
 
 
 def test_an_installed_wheel_renders_from_an_empty_folder(tmp_path):
-    wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
+    source, wheels = tmp_path / "source", tmp_path / "wheels"  # a copy: building in the checkout leaves build/
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "media", "build", "*.egg-info",
+                                                                  "__pycache__", ".pytest_cache", ".hypothesis"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(source)],
                    check=True, capture_output=True)
     wheel = next(wheels.glob("blockmath-*.whl"))
     venv = tmp_path / "venv"
