@@ -7,71 +7,42 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
+import manim_pause  # tests/manim_pause.py
+
 pytestmark = pytest.mark.render
-
-# On PYTHONPATH: each manim process stops for good after its second animation's movie file, leaving a marker
-# named after its pid. Two markers at once prove two lessons were being rendered at the same time.
-PAUSE_EACH = """
-import os, signal
-from pathlib import Path
-if b"blockmath.manim_run" in Path("/proc/self/cmdline").read_bytes().split(b"\\0")[1:3]:
-    from manim.scene.scene_file_writer import SceneFileWriter
-    close, calls = SceneFileWriter.close_partial_movie_stream, []
-
-    def close_then_pause(self):
-        close(self)
-        calls.append(1)
-        if len(calls) == 2:
-            self.join_all_encode_jobs()
-            Path(os.environ["PAUSE_DIR"], f"paused-{os.getpid()}").write_text("")
-            while True:
-                signal.pause()
-
-    SceneFileWriter.close_partial_movie_stream = close_then_pause
-"""
-
 
 def clean_env(**extra):
     return {**{k: v for k, v in os.environ.items() if not k.startswith("BLOCKMATH_")}, **extra}
 
 
-def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):
-        return False
-
-
 def test_two_jobs_render_two_lessons_at_once_and_an_interrupt_stops_both(tmp_path):
     hook, media = tmp_path / "hook", tmp_path / "media"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(PAUSE_EACH)
+    pause_env = manim_pause.install(hook)
     cmd = [sys.executable, "-m", "blockmath", "render", "residual", "layernorm", "--jobs", "2", "-q", "l",
            "--resolution", "128x72", "--media-dir", str(media), "--sentence", "Two at once."]
-    proc = subprocess.Popen(cmd, env=clean_env(PYTHONPATH=str(hook), PAUSE_DIR=str(hook)), stdout=subprocess.PIPE,
+    proc = subprocess.Popen(cmd, env=clean_env(**pause_env), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
     try:
-        while len(list(hook.glob("paused-*"))) < 2:  # with one job the second lesson would never start
+        while len(manim_pause.paused_pids(hook)) < 2:  # with one job the second lesson would never start
             if proc.poll() is not None:
                 pytest.fail(f"the render ended before both lessons paused: {proc.communicate()[1].decode()[-2000:]}")
             time.sleep(0.05)
-        manims = [int(p.name.split("-")[1]) for p in hook.glob("paused-*")]
-        assert all(alive(pid) for pid in manims)
+        manims = manim_pause.paused_pids(hook)
+        assert all(manim_pause.alive(pid) for pid in manims)
         os.kill(proc.pid, signal.SIGTERM)  # blockmath alone: it must stop both manims itself
         _, err = proc.communicate(timeout=60)
         for _ in range(100):
-            if not any(alive(pid) for pid in manims):
+            if not any(manim_pause.alive(pid) for pid in manims):
                 break
             time.sleep(0.1)
-        assert not any(alive(pid) for pid in manims), "an interrupted parallel render left manim running"
+        assert not any(manim_pause.alive(pid) for pid in manims), "an interrupted parallel render left manim running"
     finally:
-        for p in hook.glob("paused-*"):
-            if alive(int(p.name.split("-")[1])):
-                os.kill(int(p.name.split("-")[1]), signal.SIGKILL)
+        for pid in manim_pause.paused_pids(hook):
+            if manim_pause.alive(pid):
+                os.kill(pid, signal.SIGKILL)
     assert proc.returncode != 0 and b"Traceback" not in err
     assert not list(media.glob("clips/*/*/*.mp4"))  # no clip, finished or not
     assert list((media / ".work").iterdir()) == []  # each job cleaned its work folder

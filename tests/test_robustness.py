@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +13,8 @@ import pytest
 from blockmath import BlockConfig
 from blockmath.lessons import BY_NAME as SCENES
 from blockmath.paths import Target, clip_path
+
+import manim_pause  # noqa: E402  (tests/manim_pause.py)
 
 pytestmark = [pytest.mark.render, pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")]
 
@@ -43,53 +44,17 @@ def decoded_frames(clip, size=(192, 108)):
     return np.frombuffer(raw, dtype=np.uint8).reshape(-1, size[1], size[0], 3)
 
 
-# Put on PYTHONPATH, this runs at the start of every Python process of the render; in manim's, it makes the render
-# stop for good right after its second animation's movie file is finished (encoders joined), and say so with a
-# marker file. The render is then certainly mid-way: partial movie files on disk, no clip yet, manim still running.
-PAUSE_HOOK = """
-import os, signal
-from pathlib import Path
-if {b"manim", b"blockmath.manim_run"} & set(Path("/proc/self/cmdline").read_bytes().split(b"\\0")[1:3]):  # manim's CLI
-    from manim.scene.scene_file_writer import SceneFileWriter
-    close, calls = SceneFileWriter.close_partial_movie_stream, []
-
-    def close_then_pause(self):
-        close(self)
-        calls.append(1)
-        if len(calls) == 2:
-            self.join_all_encode_jobs()
-            marker = os.environ["RENDER_PAUSED_MARKER"]
-            Path(marker + ".tmp").write_text(str(os.getpid()))
-            os.replace(marker + ".tmp", marker)  # appears with the pid in it
-            while True:
-                signal.pause()  # until a signal ends the process
-
-    SceneFileWriter.close_partial_movie_stream = close_then_pause
-"""
-
-
-def running(pid: int) -> bool:
-    """True while pid is a live process (a zombie waiting to be reaped is dead)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):
-        return False
-
-
 def paused_render(media, sentence, hook_dir):
-    """Start a render that stops mid-way for good; once it has stopped there (see PAUSE_HOOK), return it and the
+    """Start a render that stops mid-way for good; once it has stopped there (see tests/manim_pause.py), return it and the
     process id of its manim."""
-    hook_dir.mkdir()
-    (hook_dir / "sitecustomize.py").write_text(PAUSE_HOOK)
-    marker = hook_dir / "paused"
-    env = {**clean_env(), "PYTHONPATH": str(hook_dir), "RENDER_PAUSED_MARKER": str(marker)}
+    env = {**clean_env(), **manim_pause.install(hook_dir)}
     proc = subprocess.Popen(render_cmd(media, sentence), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
-    while not marker.exists():  # no deadline to race: manim either reaches the pause or exits
+    while not manim_pause.paused_pids(hook_dir):  # no deadline to race: manim either reaches the pause or exits
         if proc.poll() is not None:
             pytest.fail(f"the render ended before its pause: {proc.communicate()[1].decode()[-2000:]}")
         time.sleep(0.05)
-    return proc, int(marker.read_text())
+    return proc, manim_pause.paused_pids(hook_dir)[0]
 
 
 @pytest.mark.parametrize("sig, group", [(signal.SIGINT, True), (signal.SIGTERM, False), (signal.SIGKILL, True)])
@@ -100,19 +65,19 @@ def test_killed_render_leaves_no_clip_and_next_run_recovers(tmp_path, sig, group
     try:
         partial = list((media / ".work").glob("*/videos/**/partial_movie_files/*/*.mp4"))
         assert len(partial) >= 2 and all(p.stat().st_size > 0 for p in partial)  # mid-render: two animations written
-        assert proc.poll() is None and running(manim) and not final.exists()
+        assert proc.poll() is None and manim_pause.alive(manim) and not final.exists()
         if group:
             os.killpg(proc.pid, sig)
         else:
             os.kill(proc.pid, sig)  # blockmath alone: it must stop its manim itself
         _, err = proc.communicate(timeout=60)
         for _ in range(100):  # a killed process may take a moment to be reaped
-            if not running(manim):
+            if not manim_pause.alive(manim):
                 break
             time.sleep(0.1)
-        assert not running(manim), "the interrupted render left its manim process running"
+        assert not manim_pause.alive(manim), "the interrupted render left its manim process running"
     finally:
-        if running(manim):
+        if manim_pause.alive(manim):
             os.kill(manim, signal.SIGKILL)
     assert proc.returncode != 0
     assert b"Traceback" not in err
