@@ -1,23 +1,24 @@
 """ResidualScene: h′ = h + λ·Δ — a layer revises the token state, it does not replace it (the increment is stacked
-onto the backbone h, which stays)."""
+onto the backbone h, which stays). h, Δ and h′ are drawn at one scale, so h's bars inside h′ are h's bars."""
 
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Dot, Line, NumberLine, UpdateFromAlphaFunc, VGroup, linear
+from manim import DOWN, LEFT, RIGHT, UP, Dot, Line, NumberLine, Restore, UpdateFromAlphaFunc, VGroup, linear
 
 from kit.base import TraceScene
 from kit.fast import FadeIn, FadeOut
 from kit.layout import Box, content_band, line_height
-from kit.matrices import VectorBars, number_box, window
+from kit.matrices import number_box, window
 from kit.names import names
-from kit.stack import StackedBars
+from kit.stack import StackedBars, ghost_swatch
 from kit.style import BODY_SIZE, INK, MLP, MUTED, NOTE_SIZE, NUMBER_SIZE, RESULT, SMALL_SIZE, STREAM, frame
 from kit.text import number, shown, text
 from kit.widgets import baseline_of, baseline_text, label_text, sentence_strip, set_baseline, title
 
-SMALL_STEP = 0.5  # ‖Δ‖ / ‖h‖ below this is called a small update on screen
 ROW_MAX, ROW_MIN = 0.42, 0.26  # a bar row's height: at most, and the least that keeps its number legible
+SIZES = ((0.3, "small next to h"), (0.8, "shorter than h"), (1.25, "about as long as h"))  # ‖Δ‖/‖h‖ below (≤ 1.25)
+NBSP = "\u00a0"  # caption wrapping (kit.widgets.wrap) breaks lines at plain spaces only
 
 
 def fmt(v: float) -> str:
@@ -30,10 +31,30 @@ def lam_str(v: float) -> str:
     return f"{round(float(v), 2):g}".replace("-", "−")
 
 
+def nb(formula: str) -> str:
+    """A formula that a wrapped caption keeps on one line (its spaces made non-breaking)."""
+    return formula.replace(" ", NBSP)
+
+
+def size_word(ratio: float) -> str:
+    """How long Δ is next to h, in words, decided on ‖Δ‖/‖h‖ as the caption shows it (two places)."""
+    r = round(float(ratio), 2)
+    for bound, word in SIZES:
+        if r < bound or (bound == SIZES[-1][0] and r <= bound):
+            return word
+    return "longer than h"
+
+
+def closing_line(ratio: float, cos: float) -> str:
+    """The takeaway at λ = 1: h stays, and how big the update is next to it (graded, from the numbers)."""
+    return (f"Residual: h stays inside h′. Here Δ is {size_word(ratio)} ({nb(f'‖Δ‖ = {fmt(ratio)}·‖h‖')}), and "
+            f"{nb('h + Δ')} keeps {nb(f'cos {fmt(cos)}')} with h.")
+
+
 class ResidualScene(TraceScene):
     def construct(self):
         self.intro()
-        self.state_and_update()
+        self.update_beat()
         self.stacked()
         self.sweep()
         self.replace_instead()
@@ -45,30 +66,26 @@ class ResidualScene(TraceScene):
         self.beat("intro")
         t = self.trace
         self.n = names(t.config.norm)
-        self.header = title("Residual:  h′ = h + λ · Δ", "a layer revises the token state, it does not replace it")
+        self.header = title("Residual:  h′ = h + λ·Δ", "a layer revises the token state, it does not replace it")
         self.context = token_context(t).next_to(self.header, DOWN, buff=0.25)
-        self.play(FadeIn(self.header), FadeIn(self.context))
+        self.build_panels(content_band(self.header, self.context))
         self.tok = quoted_token(t)
-        self.swap_caption(f"Follow {self.tok}: its state h flows along the residual stream.")
+        self.play(FadeIn(self.header), FadeIn(self.context), FadeIn(self.h_group))
+        self.swap_caption(f"Follow {self.tok}: its state h, {len(t.sweep.h)} numbers after attention, flows along the "
+                          "residual stream.", STREAM)
         self.wait(1.0)
 
-    def state_and_update(self):
-        self.beat("state-and-update")
-        s, d = self.trace.sweep, len(self.trace.sweep.h)
-        self.scale = float(max(np.abs(s.out).max(), np.abs(s.h).max(), np.abs(s.delta).max()))
-        self.build_panels(content_band(self.header, self.context))
-        self.play(FadeIn(self.h_group))
-        self.swap_caption(f"h: the {d} numbers that describe {self.tok} after attention.", STREAM)
-        self.wait(1.0)
-        self.play(*[FadeIn(op) for op in self.ops[:1]], FadeIn(self.d_group))
-        self.swap_caption(f"Δ = {self.n.mlp}: the update the MLP computes from {self.n.ln2}.", MLP)
+    def update_beat(self):
+        self.beat("update")
+        self.play(*[FadeIn(op) for op in self.ops if op is self.plus], FadeIn(self.d_group))
+        self.swap_caption(f"{nb(f'Δ = {self.n.mlp}')}: the update the MLP computes from {self.n.ln2}.", MLP)
         self.wait(1.0)
 
     def stacked(self):
         self.beat("stack")
-        self.play(*[FadeIn(op) for op in self.ops[1:]], FadeIn(self.o_group), FadeIn(self.controls))
-        self.swap_caption("h′ is drawn as h's own bars; λΔ will grow from each bar's tip. At λ = 0 nothing is on top: "
-                          "h′ = h.", RESULT)
+        self.play(*[FadeIn(op) for op in self.ops if op is not self.plus], FadeIn(self.o_group), FadeIn(self.controls))
+        self.swap_caption(f"h′ is drawn as h's own bars; λΔ will grow from each bar's tip. At {nb('λ = 0')} nothing is "
+                          f"on top: {nb('h′ = h')}.", RESULT)
         self.record(self.trace.sweep.index(0.0))
         self.wait(1.5)
 
@@ -86,33 +103,31 @@ class ResidualScene(TraceScene):
         s = self.trace.sweep
         i1 = s.index(1.0)
         self.move_to(1.0, self.stop_caption(1.0))
-        self.strike = strike = cross_out(self.h_bars)
-        self.swap_caption("Replace instead (h ← Δ): h's part leaves h′, and only Δ is left.", MLP)
-        self.play(self.hp.morph(np.zeros_like(s.h), s.delta), FadeIn(strike), self.h_group.animate.set_opacity(0.35),
-                  self.knob_group.animate.set_opacity(0.3), run_time=2.0)
+        self.strike = cross_out(self.h_bars)
+        self.h_parts.save_state()
+        self.swap_caption(f"Replace instead ({nb('h ← Δ')}): h's part leaves h′, and only Δ is left.", MLP)
+        adds = [FadeOut(op) for op in self.ops if op is self.plus]  # nothing is added any more
+        self.play(self.hp.morph(np.zeros_like(s.h), s.delta), FadeIn(self.strike), *adds,
+                  self.h_parts.animate.set_opacity(0.35), self.knob_group.animate.set_opacity(0.3),
+                  FadeOut(self.o_head), FadeIn(self.o_head_replace), run_time=2.0)
         self.set_readouts(cos=s.replace_cos, norm=s.replace_norm, ratio=None)
         self.shown_replace = self.hp.values_shown()
         self.compare = (s.cos_to_h[i1], s.replace_cos)
-        self.swap_caption(f"Adding keeps h inside h′ (cos {fmt(s.cos_to_h[i1])} with h); replacing leaves Δ alone "
-                          f"(cos {fmt(s.replace_cos)} with h).")
+        self.swap_caption(f"Adding keeps h inside h′ ({nb(f'cos {fmt(s.cos_to_h[i1])}')} with h); replacing leaves Δ "
+                          f"alone ({nb(f'cos {fmt(s.replace_cos)}')} with h).")
         self.wait(2.0)
 
     def takeaway(self):
         self.beat("takeaway")
         s = self.trace.sweep
         i1 = s.index(1.0)
-        self.play(self.hp.morph(s.h, s.out[i1]), FadeOut(self.strike), self.h_group.animate.set_opacity(1.0),
-                  self.knob_group.animate.set_opacity(1.0), run_time=1.5)
+        adds = [FadeIn(op) for op in self.ops if op is self.plus]
+        self.play(self.hp.morph(s.h, s.out[i1]), FadeOut(self.strike), Restore(self.h_parts), *adds,
+                  self.knob_group.animate.set_opacity(1.0), FadeOut(self.o_head_replace), FadeIn(self.o_head),
+                  run_time=1.5)
         self.record(i1)
-        r, c = fmt(s.ratio[i1]), fmt(s.cos_to_h[i1])
-        if s.ratio[i1] < SMALL_STEP:
-            line = f"Residual: h stays. Here Δ is small (‖Δ‖ = {r}·‖h‖), so h + Δ stays close to h (cos {c})."
-        elif s.ratio[i1] < 1:
-            line = f"Residual: h stays. Here ‖Δ‖ = {r}·‖h‖: h + Δ revises h and keeps cos {c} with it."
-        else:
-            line = f"Residual: h stays inside h + Δ even though Δ is longer than h here (‖Δ‖ = {r}·‖h‖, cos {c})."
-        self.closing = line
-        self.swap_caption(line, STREAM)
+        self.closing = closing_line(s.ratio[i1], s.cos_to_h[i1])
+        self.swap_caption(self.closing, STREAM)
         self.wait(2.5)
 
     # ---------------------------------------------------------------- steps
@@ -120,17 +135,19 @@ class ResidualScene(TraceScene):
     def stop_caption(self, target: float) -> str:
         """What the move to this λ shows, true for any λ and either norm placement."""
         v = lam_str(self.trace.sweep.lam[self.trace.sweep.index(target)])
+        head = nb(f"λ → {v}") + ":"
         if v == "0":
-            return "λ → 0: nothing is added, h′ = h exactly (the identity)."
+            return f"{head} nothing is added, {nb('h′ = h')} exactly (the identity)."
         if v == "1":
             if self.n.norm == "post":
-                return "λ → 1: h + Δ, the block's real sum; post-norm then normalizes it: out = LN₂(h + Δ)."
-            return "λ → 1: the block's real step, out = h + Δ."
+                return (f"{head} {nb('h + Δ')}, the block's real sum; post-norm then normalizes it: "
+                        f"{nb('out = LN₂(h + Δ)')}.")
+            return f"{head} the block's real step, {nb('out = h + Δ')}."
         if v.startswith("−"):
-            return f"λ → {v}: Δ is subtracted, h′ = h − {v[1:]}·Δ; h is still underneath."
+            return f"{head} Δ is subtracted, {nb(f'h′ = h − {v[1:]}·Δ')}; h is still underneath."
         if float(v) < 1:
-            return f"λ → {v}: only part of Δ is added; each bar moves part of the way."
-        return f"λ → {v}: Δ counts {v} times, h′ = h + {v}·Δ; all of h is still inside."
+            return f"{head} only part of Δ is added; each bar moves part of the way."
+        return f"{head} Δ counts {v} times, {nb(f'h′ = h + {v}·Δ')}; all of h is still inside."
 
     def move_to(self, target: float, caption: str) -> None:
         """Caption first (it describes the move), then λ slides along the trace's grid to the target."""
@@ -189,54 +206,81 @@ class ResidualScene(TraceScene):
     # ---------------------------------------------------------------- layout
 
     def build_panels(self, band: Box) -> None:
-        """h and Δ (sources) and h′ (stacked) under their headings; the λ slider and readouts under them. Wide: one
-        row with + and = between the panels; square: one row, the formula in h′'s heading; tall: h and Δ above h′."""
+        """h and Δ (sources) and h′ (stacked) under their headings, all at one scale (value → length); the λ slider
+        and readouts under them. Wide: one row with + and = between the panels; square: one row, the formula in h′'s
+        heading; tall: h and Δ above h′. The scale fits the largest |value| of h, Δ and every h′ of the sweep."""
         s, f = self.trace.sweep, frame()
-        d, wide = len(s.h), f.landscape
+        d = len(s.h)
+        self.key = VGroup(ghost_swatch(STREAM, 0.4, 0.2), text("h's outline", NOTE_SIZE, STREAM)).arrange(RIGHT,
+                                                                                                         buff=0.12)
+        self.key_in_controls = not (f.landscape or f.portrait)  # square: under the slider, where a row is free
         self.controls = self.build_controls(band.width)
-        plus, eq = text("+ λ ·", BODY_SIZE), text("=", BODY_SIZE)
-        self.ops = VGroup(plus, eq) if wide or f.portrait else VGroup()
-        num_w = number_box(2, NUMBER_SIZE)[0] + 0.25
-        if f.portrait:
-            small, big = (band.width - plus.width - 0.5) / 2, band.width * 0.8
-        else:
-            free = band.width - (plus.width + eq.width + 0.8 if wide else 0.6)
-            small, big = free * 0.27, free * 0.46
-        notes = ("state after attention", f"{self.n.mlp}, the MLP's update", "λΔ stacked on h's tips")
-        if not all(text(n, NOTE_SIZE).width <= w for n, w in zip(notes, (small, small, big))):
-            notes = ("", "", "")  # a note that would be cut short is left out (the captions say it)
-        head_h = line_height(BODY_SIZE) + (0.1 + line_height(NOTE_SIZE) if notes[0] else 0.0)
-        bars_h = band.height - self.controls.height - line_height(NOTE_SIZE) - 0.45
-        rows_h = (bars_h - 2 * head_h - 0.6) / 2 if f.portrait else bars_h - head_h - 0.15
-        self.rows = window(d, max(3, int(rows_h // ROW_MIN)))
-        row_h = min(ROW_MAX, rows_h / len(self.rows))
-        bm_small, bm_big = (small - num_w) / 2, (big - num_w) / 2
-        self.h_bars = VectorBars(s.h, self.scale, STREAM, bar_max=bm_small, row_h=row_h, rows=self.rows)
-        self.d_bars = VectorBars(s.delta, self.scale, MLP, bar_max=bm_small, row_h=row_h, rows=self.rows)
-        self.hp = StackedBars(s.h, self.scale, bar_max=bm_big, row_h=row_h, rows=self.rows)
-        self.h_group = headed(self.h_bars, [("h", STREAM)], notes[0], small)
-        self.d_group = headed(self.d_bars, [("Δ", MLP)], notes[1], small)
-        self.o_group = headed(self.hp, [("h′", RESULT), ("=", INK), ("h", STREAM), ("+", INK), ("λ·Δ", MLP)],
-                              notes[2], big)
-        if f.portrait:
-            top = VGroup(self.h_group, plus, self.d_group).arrange(RIGHT, buff=0.25, aligned_edge=UP)
-            plus.set_y(self.h_bars.axis.get_center()[1])
-            layout = VGroup(top, eq, self.o_group).arrange(DOWN, buff=0.2)
-        else:
-            parts = [self.h_group, plus, self.d_group, eq, self.o_group] if wide else [self.h_group, self.d_group,
-                                                                                     self.o_group]
-            layout = VGroup(*parts).arrange(RIGHT, buff=0.2 if wide else 0.3, aligned_edge=UP)
-            for op in self.ops:
-                op.set_y(self.h_bars.axis.get_center()[1])
+        self.plus, eq = text("+ λ ·", BODY_SIZE), text("=", BODY_SIZE)
+        self.ops = VGroup(self.plus, eq) if f.landscape or f.portrait else VGroup()
+        reach = [(max(-float(v.min()), 0.0), max(float(v.max()), 0.0))  # each panel's values: how far left, right
+                 for v in (s.h, s.delta, np.vstack([s.out, s.h, s.delta]))]
+        unit = shared_unit(band.width, [sum(r) for r in reach], self.ops)
+        notes = ("state after attention", f"{self.n.mlp}, the MLP's update", "λΔ stacked on h's tips",
+                 "replace: h is dropped")
+        for shown_notes in (notes, None):  # a note that does not fit is left out (the captions say it)
+            u = unit
+            layout = self.arrange_panels(band, reach, u, shown_notes)
+            while layout.width > band.width and u > (0.7 if shown_notes else 0.1) * unit:
+                u *= 0.92
+                layout = self.arrange_panels(band, reach, u, shown_notes)
+            if layout.width <= band.width:
+                break
         layout.move_to(band.center).align_to(np.array([0, band.top, 0]), UP)
+        self.o_head_replace.move_to(self.o_head)
         self.show(s.index(0.0))
         if len(self.rows) < d:  # a window of dimensions: say that the statistics use all of them
-            shown = len([r for r in self.rows if r is not None])
-            self.controls.add(text(f"bars: {shown} of {d} dimensions; ‖·‖ and cos use all {d}", NOTE_SIZE, MUTED)
+            n_shown = len([r for r in self.rows if r is not None])
+            self.controls.add(text(f"bars: {n_shown} of {d} dimensions; ‖·‖ and cos use all {d}", NOTE_SIZE, MUTED)
                               .next_to(self.controls, DOWN, buff=0.12))
         self.controls.next_to(layout, DOWN, buff=0.35)
         if f.portrait:  # spread over the tall band: panels at its top, controls at its bottom
             self.controls.align_to(np.array([0, band.bottom, 0]), DOWN)
+
+    def arrange_panels(self, band: Box, reach: list[tuple[float, float]], unit: float, notes) -> VGroup:
+        """The three panels at `unit` scene units per unit of value (panel i's bars reach reach[i] = (left, right)
+        values from its axis), arranged."""
+        s, f = self.trace.sweep, frame()
+        eq = self.ops[1] if len(self.ops) else None
+        head_h = line_height(BODY_SIZE) + (0.1 + line_height(NOTE_SIZE) if notes else 0.0)
+        key_h = 0.0 if self.key_in_controls else line_height(NOTE_SIZE) + 0.1
+        bars_h = band.height - self.controls.height - line_height(NOTE_SIZE) - 0.45
+        rows_h = (bars_h - 2 * head_h - 0.6 - key_h) / 2 if f.portrait else bars_h - head_h - 0.15 - key_h
+        self.rows = window(len(s.h), max(3, int(rows_h // ROW_MIN)))
+        row_h = min(ROW_MAX, rows_h / len(self.rows))
+        def bars(values, i, **kwargs):
+            peak = max(*reach[i], 1e-6)  # the value drawn bar_max long: one unit for every panel
+            return StackedBars(values, peak, bar_max=peak * unit, span=(reach[i][0] * unit, reach[i][1] * unit),
+                               row_h=row_h, rows=self.rows, **kwargs)
+
+        self.h_bars = bars(s.h, 0, base_color=STREAM, result_color=INK, ghost=False, tick=False)
+        self.d_bars = bars(s.delta, 1, base_color=MLP, result_color=INK, ghost=False, tick=False)
+        self.hp = bars(s.h, 2)
+        note = (lambda i: notes[i]) if notes else (lambda i: "")
+        self.h_group = VGroup(heading([("h", STREAM)], note(0)), self.h_bars).arrange(DOWN, buff=0.15)
+        self.d_group = VGroup(heading([("Δ", MLP)], note(1)), self.d_bars).arrange(DOWN, buff=0.15)
+        self.o_head = heading([("h′", RESULT), ("=", INK), ("h", STREAM), ("+", INK), ("λ·Δ", MLP)], note(2))
+        self.o_head_replace = heading([("h′", RESULT), ("=", INK), ("Δ", MLP)], note(3))
+        self.o_group = VGroup(self.o_head, self.hp).arrange(DOWN, buff=0.15)
+        if not self.key_in_controls:
+            self.o_group.add(self.key.next_to(self.hp, DOWN, buff=0.1))
+        self.h_parts = VGroup(self.h_group[0], self.h_bars.axis, self.h_bars.bases, self.h_bars.numbers,
+                              self.h_bars.gaps)  # what dims when h is replaced (not the invisible extent)
+        if f.portrait:
+            top = VGroup(self.h_group, self.plus, self.d_group).arrange(RIGHT, buff=0.25, aligned_edge=UP)
+            self.plus.set_y(self.h_bars.axis.get_center()[1])
+            return VGroup(top, eq, self.o_group).arrange(DOWN, buff=0.2)
+        parts = [self.h_group, self.d_group, self.o_group]
+        if f.landscape:
+            parts[1:1], parts[3:3] = [self.plus], [eq]
+        layout = VGroup(*parts).arrange(RIGHT, buff=0.2 if f.landscape else 0.3, aligned_edge=UP)
+        for op in self.ops:
+            op.set_y(self.h_bars.axis.get_center()[1])
+        return layout
 
     def build_controls(self, width: float) -> VGroup:
         """The λ slider (ticks at the grid's ends, 0 and 1) and the live readouts (they use all dimensions)."""
@@ -265,19 +309,32 @@ class ResidualScene(TraceScene):
         self.knob = Dot(self.line.n2p(0.0), color=INK, radius=0.09)
         self.knob_group = VGroup(self.line, ticks, self.knob)
         slider = VGroup(lam_row, self.knob_group).arrange(RIGHT, buff=0.4)
+        if self.key_in_controls:  # the key to the dashed outlines, under the slider
+            slider = VGroup(slider, self.key).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
         group = VGroup(slider, stats).arrange(RIGHT, buff=0.6)
         if group.width > width:
             group.arrange(DOWN, buff=0.25)
         return group
 
 
-def headed(panel, symbol: list[tuple[str, object]], note: str, width: float) -> VGroup:
-    """A panel under its heading: a coloured formula on one baseline, then a one-line note (elided to the width)."""
+def heading(symbol: list[tuple[str, object]], note: str) -> VGroup:
+    """A panel's heading: a coloured formula on one baseline, then a one-line note (if any)."""
     parts = VGroup(*[baseline_text(s, BODY_SIZE, c) for s, c in symbol]).arrange(RIGHT, buff=0.14)
     for p in parts[1:]:
         set_baseline(p, baseline_of(parts[0]))
-    head = VGroup(parts, label_text(note, NOTE_SIZE, width, MUTED)).arrange(DOWN, buff=0.1) if note else parts
-    return VGroup(head, panel).arrange(DOWN, buff=0.15)
+    return VGroup(parts, text(note, NOTE_SIZE, MUTED)).arrange(DOWN, buff=0.1) if note else VGroup(parts)
+
+
+def shared_unit(width: float, spans: list[float], ops: VGroup) -> float:
+    """Scene units per unit of value with which the three panels (each span·unit wide plus its number column)
+    fit the width: in a row (with the operators between them) or, in a tall frame, h and Δ above h′."""
+    num = 0.2 + number_box(2, NUMBER_SIZE)[0]
+    spans = [max(v, 1e-6) for v in spans]
+    if frame().portrait:
+        top = (width - ops[0].width - 0.5 - 2 * num) / (spans[0] + spans[1])
+        return min(top, (width - num) / spans[2])
+    fixed = sum(op.width for op in ops) + (0.8 if frame().landscape else 0.6)
+    return (width - fixed - 3 * num) / sum(spans)
 
 
 def quoted_token(trace) -> str:
@@ -286,12 +343,16 @@ def quoted_token(trace) -> str:
     return q if text(q, BODY_SIZE).width <= frame().safe_width / 2 else "the highlighted token"
 
 
-def cross_out(bars: VectorBars) -> VGroup:
-    """An X over a bar chart's bars (not over its numbers or heading): this state is thrown away."""
-    x0, half = bars.axis.get_center()[0], bars.bar_max * bars.axis.get_length() / bars.axis_length
+def cross_out(bars: StackedBars) -> VGroup:
+    """An X over a chart's drawn bars (not over its numbers or heading, never past its panel): this state is gone."""
+    x0, k = bars._frame()
+    left = min([x0] + [b.get_left()[0] for b in bars.bases])
+    right = max([x0] + [b.get_right()[0] for b in bars.bases])
+    mid, half = (left + right) / 2, max((right - left) / 2 + 0.12, 0.3)
+    left, right = max(mid - half, bars.extent.get_left()[0]), min(mid + half, x0 + (bars.span[1] + 0.1) * k)
     lo, hi = bars.axis.get_bottom()[1], bars.axis.get_top()[1]
-    return VGroup(Line([x0 - half, lo, 0], [x0 + half, hi, 0], color=MLP, stroke_width=5),
-                  Line([x0 - half, hi, 0], [x0 + half, lo, 0], color=MLP, stroke_width=5))
+    return VGroup(Line([left, lo, 0], [right, hi, 0], color=MLP, stroke_width=5),
+                  Line([left, hi, 0], [right, lo, 0], color=MLP, stroke_width=5))
 
 
 def token_context(trace) -> VGroup:

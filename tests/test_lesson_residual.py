@@ -9,6 +9,8 @@ manim = pytest.importorskip("manim")
 
 from scenes_util import SENTENCES, dry_run, expected_trace, r2  # noqa: E402
 
+NBSP = "\u00a0"
+
 SETTINGS = {
     **{name: (env, (854, 480)) for name, env in SENTENCES.items()},
     "hello-post": ({"BLOCKMATH_SENTENCE": "Hello world", "BLOCKMATH_NORM": "post"}, (854, 480)),
@@ -21,11 +23,12 @@ def run(monkeypatch, env, size):
     """Dry-run the lesson, recording its captions and each λ stop in order (scene.timeline)."""
     from residual import ResidualScene
 
-    timeline = []
+    timeline, raw = [], []
     swap, record = ResidualScene.swap_caption, ResidualScene.record
 
     def swap_caption(self, s, *args, **kwargs):
-        timeline.append(("caption", s))
+        timeline.append(("caption", s.replace(NBSP, " ")))  # read as words (no-break spaces are spaces)
+        raw.append(s)
         return swap(self, s, *args, **kwargs)
 
     def record_(self, i):
@@ -35,7 +38,7 @@ def run(monkeypatch, env, size):
     monkeypatch.setattr(ResidualScene, "swap_caption", swap_caption)
     monkeypatch.setattr(ResidualScene, "record", record_)
     scene = dry_run(ResidualScene, monkeypatch, env, size)
-    scene.timeline = timeline
+    scene.timeline, scene.raw_captions = timeline, raw
     return scene, expected_trace(env)
 
 
@@ -114,6 +117,9 @@ def test_replace_removes_h_from_h_prime(monkeypatch):
     s, hp = scene.trace.sweep, scene.hp
     unit = hp.bar_max / hp.scale_ * hp._frame()[1]
     assert max(taken["base"]) < 0.01
+    panel = scene.h_bars.extent  # the X stays on h's panel (it used to run to the frame's edge)
+    assert taken["strike"].get_left()[0] >= panel.get_left()[0] - 1e-6
+    assert taken["strike"].get_right()[0] <= panel.get_right()[0] + 1e-6
     for (lo, hi), d in zip(taken["step"], hp.dims):
         assert (lo, hi) == pytest.approx(tuple(sorted((taken["x0"], taken["x0"] + s.delta[d] * unit))), abs=1e-3)
 
@@ -142,8 +148,14 @@ def test_captions_change_as_each_move_starts_and_are_true(lesson):
     ratio, cos = s.ratio[i1], s.cos_to_h[i1]
     closing = said[-1]
     assert f"{fmt(ratio)}·‖h‖" in closing and f"cos {fmt(cos)}" in closing
-    assert ("small" in closing) == (ratio < 0.5)  # called small only when it is
-    assert ("longer than h" in closing) == (ratio >= 1)
+    from residual import size_word
+
+    r = round(float(ratio), 2)  # the words follow the ratio as the caption shows it
+    assert ("small" in closing) == (r < 0.3)  # called small only when it is
+    assert ("shorter than h" in closing) == (0.3 <= r < 0.8)
+    assert ("about as long as h" in closing) == (0.8 <= r <= 1.25)
+    assert ("longer than h" in closing) == (r > 1.25)
+    assert f"Δ is {size_word(ratio)} (" in closing
     allowed = {lam_str(v) for v in np.r_[s.lam, np.abs(s.lam)]} | {fmt(v) for v in (ratio, cos, s.replace_cos)} | {
         str(len(s.h)), "0", "1"}
     for c in said:  # every number in a caption is a trace value (or a subscript-free index like LN₂)
@@ -166,3 +178,65 @@ def test_cancellation_is_told_only_when_drawn(monkeypatch):
     lam = [v for v in t.config.lambdas if v != 0][0]
     against = [d for d in scene.hp.dims if np.sign(s.h[d]) * np.sign(lam * s.delta[d]) < 0]
     assert bool(told) == bool(against)
+
+
+@pytest.mark.parametrize("ratio, word", [
+    (0.0, "small next to h"), (0.29, "small next to h"), (0.294, "small next to h"), (0.296, "shorter than h"),
+    (0.3, "shorter than h"), (0.47, "shorter than h"), (0.57, "shorter than h"), (0.79, "shorter than h"),
+    (0.8, "about as long as h"), (1.0, "about as long as h"), (1.25, "about as long as h"),
+    (1.26, "longer than h"), (3.0, "longer than h")])
+def test_size_of_delta_is_graded_from_the_ratio(ratio, word):
+    """Each branch of the takeaway's wording, decided on ‖Δ‖/‖h‖ rounded as the caption shows it."""
+    from residual import closing_line, size_word
+
+    assert size_word(ratio) == word
+    line = closing_line(ratio, 0.87).replace(NBSP, " ")
+    assert f"Δ is {word} (‖Δ‖ = {fmt(round(ratio, 2))}·‖h‖)" in line and "cos 0.87" in line
+
+
+def test_formulas_in_captions_are_not_broken(lesson):
+    """Every operator in a caption is held to its operands by no-break spaces, so wrapping never splits a formula."""
+    scene, t = lesson
+    for c in scene.raw_captions:
+        assert not re.search(r" [=+−←→]|[=+−←→] ", c), c
+
+
+def test_all_panels_share_one_scale(lesson):
+    """h, Δ and h′ draw a value with the same length: h's bars inside h′ are as long as h's own bars, and the
+    largest |value| of h, Δ and every h′ of the sweep fits its panel."""
+    scene, t = lesson
+    s, hp, hb, db = t.sweep, scene.hp, scene.h_bars, scene.d_bars
+    unit = hp.unit()
+    assert hb.unit() == pytest.approx(unit, rel=1e-9) and db.unit() == pytest.approx(unit, rel=1e-9)
+    for j, d in enumerate(hp.dims):  # measured on the drawn rectangles (the last state: λ = 1, base h)
+        assert hb.bases[j].width == pytest.approx(abs(s.h[d]) * unit, abs=2e-3)
+        assert db.bases[j].width == pytest.approx(abs(s.delta[d]) * unit, abs=2e-3)
+        assert hp.bases[j].width == pytest.approx(hb.bases[j].width, abs=2e-3)
+    for bars, values in ((hp, np.vstack([s.out, s.h, s.delta])), (hb, s.h), (db, s.delta)):
+        k = bars._frame()[1]  # every value's bar stays within the panel's reach on its side (numbers lie beyond)
+        assert max(values.max(), 0) * unit <= bars.span[1] * k + 1e-9
+        assert max(-values.min(), 0) * unit <= bars.span[0] * k + 1e-9
+        assert bars.extent.get_left()[0] <= bars._frame()[0] - bars.span[0] * k + 1e-6
+
+
+def test_replace_heading_follows_what_is_drawn(monkeypatch):
+    """While h′ shows Δ alone, its heading says h′ = Δ and no "+ λ ·" is on screen; adding brings both back."""
+    from residual import ResidualScene
+
+    def on_screen(scene):
+        return {id(m) for top in scene.mobjects for m in top.get_family()}
+
+    def sources(group):
+        return [m.text_info.source for m in group.get_family() if getattr(m, "text_info", None)]
+
+    seen = {}
+    takeaway = ResidualScene.takeaway
+    monkeypatch.setattr(ResidualScene, "takeaway", lambda self: seen.update(replace=on_screen(self)) or takeaway(self))
+    scene = dry_run(ResidualScene, monkeypatch, {})
+    during, after = seen["replace"], on_screen(scene)
+    assert sources(scene.o_head_replace)[:3] == ["h′", "=", "Δ"]
+    assert not any("λ" in x or "+" in x for x in sources(scene.o_head_replace))
+    assert id(scene.o_head_replace[0]) in during and id(scene.o_head[0]) not in during
+    assert id(scene.plus) not in during  # nothing is added while h is replaced
+    assert id(scene.o_head[0]) in after and id(scene.o_head_replace[0]) not in after and id(scene.plus) in after
+    assert sources(scene.o_head)[:5] == ["h′", "=", "h", "+", "λ·Δ"]

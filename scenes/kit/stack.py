@@ -31,15 +31,22 @@ class StackedBars(VGroup):
 
     base: the base vector at the start (its ghost stays where it is drawn now); scale: the value whose bar is
     bar_max long (use one scale for every panel that should compare lengths). rows: the dimensions shown (a window
-    with a gap, see kit.matrices.window). numbers=False draws bars only (a small visual).
+    with a gap, see kit.matrices.window). numbers=False draws bars only (a small visual). ghost=False and tick=False
+    leave out the dashed ghost and the tick at the sum: a plain chart of one vector (e.g. h or Δ beside the stack,
+    drawn at the stack's scale: equal `unit()`s make equal values equally long in every panel). span=(left, right):
+    how far the bars may reach left and right of the axis (scene units; default bar_max both ways): the widget's
+    extent and its number column follow it, so a chart of mostly positive values does not keep an empty left half.
     """
 
     def __init__(self, base, scale: float, *, base_color=STREAM, step_color=MLP, result_color=RESULT,
                  bar_max: float = 1.4, row_h: float = 0.36, rows: Window = None, places: int = 2,
-                 numbers: bool = True, number_size: float = NUMBER_SIZE, **kwargs):
+                 numbers: bool = True, number_size: float = NUMBER_SIZE, ghost: bool = True, tick: bool = True,
+                 span: tuple[float, float] | None = None, **kwargs):
         super().__init__(**kwargs)
         base = np.asarray(base, dtype=float)
         self.scale_, self.bar_max, self.row_h = float(scale), bar_max, row_h
+        self.span = (bar_max, bar_max) if span is None else (float(span[0]), float(span[1]))
+        reach_left, reach_right = self.span
         self.row_window = list(range(len(base))) if rows is None else list(rows)
         self.dims = shown_indices(self.row_window)
         n = len(self.row_window)
@@ -52,15 +59,15 @@ class StackedBars(VGroup):
             y = (n / 2 - i - 0.5) * row_h
             if d is None:
                 if numbers:
-                    self.gaps.add(text("⋮", NOTE_SIZE, MUTED).move_to([bar_max + 0.2 + self.number_w / 2, y, 0]))
+                    self.gaps.add(text("⋮", NOTE_SIZE, MUTED).move_to([reach_right + 0.2 + self.number_w / 2, y, 0]))
                 else:  # beside the axis, not on it (a gap row has no bars)
                     self.gaps.add(text("⋮", NOTE_SIZE, MUTED).move_to([0.2, y, 0]))
                 continue
             w = self._length(base[d])
-            ghost = Rectangle(width=max(w, MIN_W), height=row_h * GHOST_H, stroke_width=1.5, stroke_color=base_color,
-                              fill_opacity=0)
-            ghost.move_to([np.sign(base[d]) * w / 2, y, 0])
-            self.ghosts.add(DashedVMobject(ghost, num_dashes=max(4, int(2 * (w + row_h) / 0.12)), dashed_ratio=0.55))
+            outline = Rectangle(width=max(w, MIN_W), height=row_h * GHOST_H, stroke_width=1.5,
+                                stroke_color=base_color, fill_opacity=0)
+            outline.move_to([np.sign(base[d]) * w / 2, y, 0])
+            self.ghosts.add(DashedVMobject(outline, num_dashes=max(4, int(2 * (w + row_h) / 0.12)), dashed_ratio=0.55))
             for group, h, color, opacity in ((self.bases, BASE_H, base_color, 0.85),
                                              (self.steps, STEP_H, step_color, 0.95)):
                 group.add(Rectangle(width=MIN_W, height=row_h * h, stroke_width=0, fill_color=color,
@@ -69,10 +76,11 @@ class StackedBars(VGroup):
                                 stroke_width=3))
             if numbers:
                 self.numbers.add(number(base[d], places, size=number_size, color=result_color))
-        n_right = bar_max + (0.2 + self.number_w if numbers else 0.0)
-        self.extent = Rectangle(width=bar_max + n_right, height=row_h * n, stroke_width=0, fill_opacity=0)
-        self.extent.move_to([(n_right - bar_max) / 2, 0, 0])  # invisible: the widget's full reach, for layout
-        self.add(self.extent, self.ghosts, self.axis, self.bases, self.steps, self.ticks, self.numbers, self.gaps)
+        n_right = reach_right + (0.2 + self.number_w if numbers else 0.0)
+        self.extent = Rectangle(width=reach_left + n_right, height=row_h * n, stroke_width=0, fill_opacity=0)
+        self.extent.move_to([(n_right - reach_left) / 2, 0, 0])  # invisible: the widget's full reach, for layout
+        drawn = (self.ghosts if ghost else None, self.axis, self.bases, self.steps, self.ticks if tick else None)
+        self.add(self.extent, *[m for m in drawn if m is not None], self.numbers, self.gaps)
         self.base_shown = base.copy()  # the base part drawn now (all dimensions)
         self.result_shown = base.copy()  # the sum drawn now
         self.set_state(base, base)
@@ -81,6 +89,10 @@ class StackedBars(VGroup):
 
     def _length(self, v: float) -> float:
         return abs(v) / self.scale_ * self.bar_max if self.scale_ > 0 else 0.0
+
+    def unit(self) -> float:
+        """Scene units of bar length per unit of value, as drawn now (panels with equal units compare lengths)."""
+        return self.bar_max / self.scale_ * self._frame()[1] if self.scale_ > 0 else 0.0
 
     def _frame(self) -> tuple[float, float]:
         """The axis's x and how much the widget was scaled since it was built."""
@@ -112,7 +124,7 @@ class StackedBars(VGroup):
         for j, d in enumerate(self.dims[:len(self.numbers)]):
             y = float(self.bases[j].points[:, 1].mean())
             num = self.numbers[j].set_value(float(result[d]))
-            num.place(np.array([x0 + (self.bar_max + 0.2 + self.number_w) * k - num.width / 2, y, 0]))
+            num.place(np.array([x0 + (self.span[1] + 0.2 + self.number_w) * k - num.width / 2, y, 0]))
 
     # ---------------------------------------------------------------- state
 
@@ -163,6 +175,12 @@ class StackedBars(VGroup):
             mob._draw_numbers(r1 if alpha >= 0.5 else r0)
 
         return UpdateFromAlphaFunc(self, step)
+
+
+def ghost_swatch(color=STREAM, width: float = 0.3, height: float = 0.16) -> DashedVMobject:
+    """A small dashed outline like a StackedBars ghost, to key "dashed: the base" in a legend."""
+    box = Rectangle(width=width, height=height, stroke_width=1.5, stroke_color=color, fill_opacity=0)
+    return DashedVMobject(box, num_dashes=max(4, int(2 * (width + height) / 0.12)), dashed_ratio=0.55)
 
 
 def legend_swatch(color, width: float = 0.3, height: float = 0.16, opacity: float = 0.9) -> Rectangle:
