@@ -15,11 +15,12 @@ class Lesson:
     file: str  # the scene's file in scenes/
     cls: str  # its Scene subclass
     card: str  # title on its title card ({norm} is replaced by "pre" or "post")
-    idea: str  # one line under the title on its card
+    idea: str  # one line under the title on its card (no-break spaces keep a formula on one line)
 
 
 LESSONS = (
-    Lesson("residual", "residual.py", "ResidualScene", "Residual", "a layer revises the token state: h′ = h + λ·Δ"),
+    Lesson("residual", "residual.py", "ResidualScene", "Residual",
+           "a layer revises the token state: h′\u00a0=\u00a0h\u00a0+\u00a0λ·Δ"),
     Lesson("layernorm", "layernorm.py", "LayerNormScene", "LayerNorm", "each token's row is normalized on its own"),
     Lesson("ffn", "ffn.py", "FFNScene", "Feed-forward network", "the same small network runs on every token"),
     Lesson("attention", "attention.py", "AttentionScene", "Attention", "tokens read from earlier tokens"),
