@@ -7,29 +7,25 @@ communication update Δattn, added to the stream. Every number and bar comes fro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Create, FadeTransform, SurroundingRectangle, Transform, VGroup
 
 from kit.base import TraceScene
 from kit.fast import FadeIn, FadeOut
-from kit.flow import LABEL_H, ROW_MIN, Notes, arrow_piece, bar_max_for, bars, flow, framed, funnel, grow, vector_rows
+from kit.flow import LABEL_H, ROW_MIN, Notes, arrow_piece, bars, flow, framed, funnel
 from kit.layout import Box, content_band
 from kit.matrices import VectorBars, number_box, shown_indices
-from kit.minibars import MiniBars
+from kit.minibars import ChartRow
 from kit.names import names
 from kit.style import (ATTN, ATTN_2, BODY_SIZE, CELL_NUMBER_MIN, INK, LN, MUTED, NOTE_SIZE, RESULT, SMALL_SIZE,
                        STREAM, frame)
 from kit.text import text
-from kit.tokens import ELIDE_W, LABEL_GAP, TokenRow, WeightTable, pick_window, reading_priority
+from kit.tokens import ELIDE_W, LABEL_GAP, ROW_H, TokenRow, WeightTable, reading_layout
 from kit.widgets import label_text, paragraph, plus_node, title
 
 HEAD_COLORS = (ATTN, ATTN_2)
-ROW_H = 0.3  # a row of weights
 MIN_COL = max(number_box(2, CELL_NUMBER_MIN)[0] + 0.1, 0.65)  # a weight must fit its cell, a value chart its column
-FUNNEL_H = 0.4  # the lines gathering the weighted values into a mix
-NOTES = ("head0", "head1", "masked", "window", "untrained")  # added in this order: none has to jump  # the notes over the arcs, in their order
+NOTES = ("head0", "head1", "masked", "window", "untrained")  # the notes over the arcs, added in this order
 
 
 def plural(n: int, word: str) -> str:
@@ -69,8 +65,8 @@ class AttentionScene(TraceScene):
         self.H, self.tok = self.parts.weights.shape[0], short(tr.tracked_token)
         self.n_shown = min(self.H, len(HEAD_COLORS))
         self.header = title("Attention mixes tokens")
-        self.lay = plan(tr, content_band(self.header), self.H)
-        self.status, self.dy = self.lay.notes, self.lay.dy  # dy: beats 00-04 sit lower
+        self.lay, self.status = plan(tr, content_band(self.header), self.H)
+        self.dy = self.lay.dy  # beats 00-04 sit lower: centred with the matrix
         band, row = self.lay.band, self.lay.row
         self.dx = (row.left - band.left - (band.right - row.right)) / 2  # beats 00-01: centred (no row labels yet)
         self.row = row.shift(DOWN * self.dy + LEFT * self.dx)
@@ -139,8 +135,8 @@ class AttentionScene(TraceScene):
                               "the arcs.")
             self.wait(1.4)
             empty = sum(c > r for r in shown_indices(lay.readers) for c in lay.row.sources())
-            self.swap_caption(("The empty cell at the upper right is" if empty == 1 else
-                               "The empty cells at the upper right are") + " the causal mask: no token reads a later one.")
+            self.swap_caption(("The empty cell at the upper right is" if empty == 1 else "The empty cells at the upper "
+                               "right are") + " the causal mask: no token reads a later one.")
         self.wait(1.6)
 
     def untrained(self):
@@ -154,16 +150,18 @@ class AttentionScene(TraceScene):
         self.beat(f"weighted-sum-{h + 1}")
         lay, p, t, color = self.lay, self.parts, self.t, HEAD_COLORS[h]
         if h == 0:  # the matrix goes; the tracked row goes back under its tokens; the top rises
-            self.play(FadeOut(VGroup(self.table.others(t), self.lit)), self.weights.animate.shift(UP * (self.back + self.dy)),
+            self.play(FadeOut(VGroup(self.table.others(t), self.lit)),
+                      self.weights.animate.shift(UP * (self.back + self.dy)),
                       VGroup(self.row, self.arcs, *self.status.shown()).animate.shift(UP * self.dy),
                       run_time=0.8)
             self.dy = 0.0
         shown = lay.row.readable()
         scale = float(np.abs(p.values[h, : t + 1]).max())  # display scale: the longest value fills its slot
-        charts = VGroup(*[lay.chart(p.values[h, s], scale, s, color) for s in shown])
-        self.value_charts = getattr(self, "value_charts", []) + [dict(zip(shown, [c.copy() for c in charts]))]
+        charts = ChartRow(p.values[h, shown], [lay.row.x_of(s) for s in shown], lay.chart_y, scale, lay.chart_half,
+                          lay.chart_h, color)
+        self.value_charts = getattr(self, "value_charts", []) + [dict(zip(shown, charts.copy()))]
         tag = VGroup(text("value =", SMALL_SIZE, color), text(f"{self.nm.ln1}·Wᵥ", NOTE_SIZE, color))
-        tag.arrange(DOWN, buff=0.1).move_to(lay.tag_at())  # what attention reads, per norm placement
+        tag.arrange(DOWN, buff=0.1).move_to(lay.label_at(lay.chart_y))  # what attention reads, per norm placement
         self.value_tag = tag.copy()
         moves = [self.mixes[0].animate.move_to(lay.mix_at(0, 2))] if h else []  # head 1's mix makes room
         self.play(FadeIn(charts), FadeIn(tag), *moves, run_time=0.8)
@@ -172,9 +170,8 @@ class AttentionScene(TraceScene):
         self.swap_caption((f"Each token offers a value vector: its {self.nm.ln1} times Wᵥ " if t else
                            f"“{self.tok}” offers its value vector: its {self.nm.ln1} times Wᵥ ") + size, color)
         self.wait(1.0)
-        scaled = VGroup(*[c.target_for(p.weighted[h, t, s]) for c, s in zip(charts, shown)])
+        scaled, ghost = charts.scaled(p.weighted[h, t, shown]), charts.ghost()  # the whole values stay, faint
         self.weighted_charts = getattr(self, "weighted_charts", []) + [dict(zip(shown, scaled))]
-        ghost = charts.copy().set_opacity(0.35)  # the whole values stay as a shadow behind the scaled ones
         self.add(ghost)
         self.bring_to_back(ghost)
         tag2 = paragraph("value × weight", SMALL_SIZE, ELIDE_W, color).move_to(tag)
@@ -182,10 +179,10 @@ class AttentionScene(TraceScene):
         self.swap_caption("Each value is multiplied by its weight: a token with little weight gives little." if t else
                           "Its weight is 1, so the whole value counts.", color)
         self.wait(1.0)
-        mix = VectorBars(p.mixes[h, t], lay.mix_scales[h], color, f"head {h + 1} mix", bar_max=lay.mix_bar,
-                         row_h=lay.mix_row_h, rows=lay.mix_rows).move_to(lay.mix_at(h, self.n_shown if h else 1))
-        lines = funnel([[lay.row.x_of(s), lay.chart_y - lay.chart_h / 2 - 0.05, 0] for s in shown],
-                       mix.get_top() + UP * 0.08, color)
+        mix = VectorBars(p.mixes[h, t], float(np.abs(p.mixes[h, t]).max()), color, f"head {h + 1} mix",
+                         bar_max=lay.mix_bar, row_h=lay.mix_row_h, rows=lay.mix_rows)
+        mix.move_to(lay.mix_at(h, self.n_shown if h else 1))  # its own scale: its longest bar is full length
+        lines = funnel(charts.feet(), mix.get_top() + UP * 0.08, color)
         self.mixes = getattr(self, "mixes", []) + [mix]
         self.sums = VGroup(ghost, charts, tag2, lines)
         self.play(Create(lines), FadeIn(mix), run_time=1.2)
@@ -265,7 +262,7 @@ class AttentionScene(TraceScene):
 
     def notes(self, *keys) -> list:
         """Animations that show these notes centred over the arcs (over the row before there are arcs)."""
-        top = self.lay.notes_top - self.dy if hasattr(self, "arcs") else \
+        top = self.lay.band.top - self.dy if hasattr(self, "arcs") else \
             self.row.top() + 0.3 + self.status.group(keys, self.lay.band.width).height
         return self.status.show(keys, self.lay.band.width, self.lay.band.center[0], top)
 
@@ -273,77 +270,17 @@ class AttentionScene(TraceScene):
 # ---------------------------------------------------------------- layout
 
 
-@dataclass
-class Plan:
-    """Where everything goes (after the matrix; beats 00-04 sit dy lower when the frame has room): the row of
-    tokens, the notes' top, the arcs' height, the tracked row of weights, the value charts and the heads' mixes."""
-
-    band: Box
-    row: TokenRow
-    notes: dict
-    notes_top: float
-    arc_h: float
-    y_weights: float  # top of the tracked row of weights
-    readers: list  # the matrix's rows (a window of the readers)
-    chart_y: float  # centre of the value charts
-    chart_h: float
-    chart_half: float  # half the width of a value chart
-    mix_box: Box
-    mix_rows: list  # the window of a mix's dimensions, the same in every beat
-    mix_row_h: float
-    mix_bar: float
-    mix_scales: list  # each head's mix: its largest value fills its bars
-    dy: float
-
-    def chart(self, values, scale, s, color) -> MiniBars:
-        return MiniBars(values, scale, self.chart_half, self.chart_h / len(values), color).move_to(
-            np.array([self.row.x_of(s), self.chart_y, 0]))
-
-    def tag_at(self):
-        return np.array([self.row.left - LABEL_GAP - ELIDE_W / 2, self.chart_y, 0])
-
-    def mix_at(self, h: int, n: int):
-        """Where head h's mix goes when n mixes share the space (its top at the mix box's top)."""
-        box = self.mix_box.split([1] * n, gap=0.4, vertical=False)[h] if n > 1 else self.mix_box
-        return np.array([box.center[0], self.mix_box.top - (LABEL_H + len(self.mix_rows) * self.mix_row_h) / 2, 0])
-
-
-def plan(trace, band: Box, H: int) -> Plan:
-    """Lay out the scene in the band under the title, for this frame's shape and this sentence: first across (which
-    tokens fit, how wide their columns), then down (notes, arcs, tokens, weights, value charts, mixes)."""
-    T, t, p = len(trace.tokens), trace.tracked, trace.attn_parts
-    dh, n_heads = p.values.shape[2], min(H, 2)
+def plan(trace, band: Box, H: int):
+    """The row of tokens (which fit, in order), the notes over it, and where the rest goes for this frame."""
+    t, n_heads = trace.tracked, min(H, 2)
     row = TokenRow(trace.tokens, t, band.left, band.width, 0.0, MIN_COL, lead=ELIDE_W + LABEL_GAP)
     notes = status_notes(trace, H, row)
+    dh = trace.attn_parts.values.shape[2]
+    most = dh  # a square frame stacks the mixes in the join beat: they must fit there too, with the same window
+    if not (frame().portrait or frame().landscape):
+        most = max(4, int((band.height - 1.35 - n_heads * LABEL_H) / n_heads / ROW_MIN))
     notes_h = notes.group([k for k in NOTES if k != "head1"], band.width).height
-    label_h = row.top() - row.bottom()
-    avail = band.height - (notes_h + 0.15 + label_h + 0.1 + ROW_H + 0.2 + FUNNEL_H + LABEL_H)
-    # the join beat stacks the mixes in a square frame: they must fit there too, with the same window
-    square = not (frame().portrait or frame().landscape)
-    stack_room = (band.height - 0.6 - 0.35 - 0.4 - n_heads * LABEL_H) / n_heads
-    most = min(dh, max(4, int(stack_room / ROW_MIN))) if square else dh
-    size = grow(avail, {"arc": 0.6, "chart": 0.45, "mix": min(dh, 4)}, {"arc": 1.0, "chart": 1.0, "mix": ROW_MIN},
-                [("mix", min(6, most, dh)), ("chart", min(0.8, 0.3 * dh)), ("arc", 1.1), ("chart", min(1.2, 0.3 * dh)),
-                 ("arc", 1.6), ("mix", min(10, most, dh)), ("chart", min(2.4, 0.3 * dh)),
-                 ("arc", 3.0 if frame().portrait else 1.8)])
-    arc_h, chart_h, n = size["arc"], size["chart"], size["mix"]
-    mix_row_h, mix_rows = vector_rows(dh, n * ROW_MIN)
-    gap = max(0.0, avail - (arc_h + chart_h + n * ROW_MIN)) / 2  # the room left: around the value charts
-    notes_top = band.top
-    row.shift(UP * (notes_top - notes_h - 0.15 - arc_h - row.top()))
-    y_weights = row.bottom() - 0.1
-    chart_y = y_weights - ROW_H - 0.2 - gap - chart_h / 2
-    mix_top = chart_y - chart_h / 2 - FUNNEL_H - gap
-    mix_box = Box(band.left, band.right, mix_top - LABEL_H - len(mix_rows) * mix_row_h, mix_top)
-    readers_max = int((y_weights - band.bottom) / ROW_H + 1e-6)
-    shown = row.sources()
-    readers = pick_window(T, {i: 1.0 for i in shown}, readers_max, [i for i in reading_priority(T, t) if i in shown], 1.0)
-    dy = max(0.0, (y_weights - ROW_H * len(readers) - band.bottom) / 2)
-    narrow = min(row.width_of(s) for s in row.readable())
-    mix_w = mix_box.split([1] * n_heads, gap=0.4, vertical=False)[0].width if n_heads > 1 else mix_box.width
-    return Plan(band, row, notes, notes_top, arc_h, y_weights, readers, chart_y, chart_h, min(0.9, (narrow - 0.2) / 2),
-                mix_box, mix_rows, mix_row_h, bar_max_for(min(mix_w, 6.0)),
-                [float(np.abs(p.mixes[h, t]).max()) for h in range(n_heads)], dy)
+    return reading_layout(row, band, dh, n_heads, notes_h, most, frame().portrait), notes
 
 
 def status_notes(trace, H: int, row: TokenRow) -> Notes:

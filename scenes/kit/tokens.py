@@ -5,15 +5,19 @@ where tokens are left out). Every token but the tracked one is cut with "…" to
 written (`token_label`); the tracked token is never cut (`whole_label` breaks it over lines instead). The tokens
 after the tracked one can be shown masked (greyed on a shaded band). `WeightTable` draws the weights of readers
 (rows) for the row's tokens (columns), one cell under each token; a cell for a later token stays empty, outlined:
-the causal mask. `link` draws a reader's arc to a token it reads, thicker for a larger weight.
+the causal mask. `link` draws a reader's arc to a token it reads, thicker for a larger weight. `reading_layout`
+places the whole picture of one reader in a band: notes, arcs, tokens, weights (or the matrix), value charts, mixes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, CubicBezier, Line, Rectangle, SurroundingRectangle, VGroup
 
-from kit.layout import line_height
+from kit.flow import LABEL_H, ROW_MIN, bar_max_for, grow, vector_rows
+from kit.layout import Box, line_height
 from kit.matrices import Window, number_box, shown_indices, value_color
 from kit.style import (BG, CELL_NUMBER_MIN, INK, MUTED, NOTE_SIZE, NUMBER_SIZE, PANEL, RESULT, SMALL_SIZE)
 from kit.text import number, shown, text
@@ -22,6 +26,9 @@ from kit.widgets import _cut_points, baseline_of, baseline_text, center_on_line,
 ELIDE_W = 1.3  # a token (but the tracked one) is cut with "…" to this width, the same cut in every row and column
 GAP_X = 0.2  # the least free space between two tokens of a row
 LABEL_GAP = 0.15  # between a table's row labels and its first column
+ROW_H = 0.3  # a row of weights
+FUNNEL_H = 0.4  # the lines gathering the weighted values into a mix
+MIX_GAP = 0.4  # between two mixes side by side
 
 
 def token_label(token: str, color=INK, size: float = SMALL_SIZE):
@@ -79,9 +86,9 @@ def reading_priority(n: int, tracked: int) -> list[int]:
 
 class TokenRow(VGroup):
     """A window of tokens on one line (baselines on y), in order, in columns between `left` and `left + width`,
-    centred there but leaving `lead` free on the left (for row labels):
-    each column as wide as its token plus GAP_X (at least min_col); when there is room the narrowest columns widen
-    first (up to max_pitch), so the columns tend to one width. The tracked token is whole, in RESULT, boxed; a "…" column stands for tokens left out."""
+    centred there but leaving `lead` free on the left (for row labels). Each column is as wide as its token plus
+    GAP_X (at least min_col); when there is room the narrowest columns widen first (up to max_pitch), so the columns
+    tend to one width. The tracked token is whole, in RESULT, boxed; a "…" column stands for tokens left out."""
 
     def __init__(self, tokens, tracked: int, left: float, width: float, y: float, min_col: float,
                  max_pitch: float = 2.2, lead: float = 0.0, size: float = SMALL_SIZE):
@@ -183,7 +190,8 @@ class TokenRow(VGroup):
     def reach(self, label: str, color=RESULT) -> VGroup:
         """A bracket under the tokens the tracked one reads (itself and those before it), with a note under it."""
         lo, hi, y = self.edges[0] + 0.05, self.edges[self.win.index(self.tracked) + 1] - 0.05, self.bottom() - 0.1
-        bracket = VGroup(Line([lo, y + 0.1, 0], [lo, y, 0]), Line([lo, y, 0], [hi, y, 0]), Line([hi, y, 0], [hi, y + 0.1, 0]))
+        bracket = VGroup(Line([lo, y + 0.1, 0], [lo, y, 0]), Line([lo, y, 0], [hi, y, 0]),
+                         Line([hi, y, 0], [hi, y + 0.1, 0]))
         bracket.set_stroke(color, width=2)
         note = text(label, NOTE_SIZE, color).next_to(bracket, DOWN, buff=0.08)
         note.set_x(float(np.clip((lo + hi) / 2, self.left + note.width / 2, self.right - note.width / 2)))
@@ -286,3 +294,62 @@ def link(x_reader: float, x_source: float, y: float, height: float, weight: floa
     else:
         curve = CubicBezier(a, a + up, b + up, b)
     return curve.set_stroke(color, width=1.5 + 8 * weight, opacity=0.35 + 0.65 * np.sqrt(weight))
+
+
+@dataclass
+class ReadingLayout:
+    """Where the picture of one reader goes in a band, top to bottom: notes (notes_h tall), arcs, the row of tokens,
+    the reader's row of weights (the matrix's rows under it when shown), the value charts under the tokens, the mixes
+    (side by side). Computed for the finished picture; the earlier beats may sit dy lower, centred with the matrix."""
+
+    band: Box
+    row: TokenRow
+    arc_h: float
+    y_weights: float  # top of the reader's row of weights
+    readers: Window  # the matrix's rows (a window of the readers shown)
+    chart_y: float  # centre of the value charts
+    chart_h: float
+    chart_half: float  # half the width of a value chart (the narrowest column's)
+    mix_box: Box
+    mix_rows: Window  # the window of a mix's dimensions (the same wherever a mix is shown)
+    mix_row_h: float
+    mix_bar: float  # a mix's longest bar
+    dy: float
+
+    def mix_at(self, k: int, n: int) -> np.ndarray:
+        """Where mix k goes when n mixes share the space (its top at the mix box's top)."""
+        box = self.mix_box.split([1] * n, gap=MIX_GAP, vertical=False)[k] if n > 1 else self.mix_box
+        return np.array([box.center[0], self.mix_box.top - (LABEL_H + len(self.mix_rows) * self.mix_row_h) / 2, 0])
+
+    def label_at(self, y: float) -> np.ndarray:
+        """The centre of the row labels' column at height y."""
+        return np.array([self.row.left - LABEL_GAP - ELIDE_W / 2, y, 0])
+
+
+def reading_layout(row: TokenRow, band: Box, dim: int, n_mixes: int, notes_h: float, most_mix: int,
+                   portrait: bool) -> ReadingLayout:
+    """Lay out the picture of the row's reader in the band: value vectors of `dim` numbers, n_mixes mixes (at most
+    most_mix of their rows shown); taller arcs in a portrait frame. What is left over goes around the value charts."""
+    T, t = len(row.tokens), row.tracked
+    avail = band.height - (notes_h + 0.15 + row.top() - row.bottom() + 0.1 + ROW_H + 0.2 + FUNNEL_H + LABEL_H)
+    most = min(most_mix, dim)
+    size = grow(avail, {"arc": 0.6, "chart": 0.45, "mix": min(dim, 4)}, {"arc": 1.0, "chart": 1.0, "mix": ROW_MIN},
+                [("mix", min(6, most)), ("chart", min(0.8, 0.3 * dim)), ("arc", 1.1), ("chart", min(1.2, 0.3 * dim)),
+                 ("arc", 1.6), ("mix", min(10, most)), ("chart", min(2.4, 0.3 * dim)),
+                 ("arc", 3.0 if portrait else 1.8)])
+    arc_h, chart_h, n = size["arc"], size["chart"], size["mix"]
+    mix_row_h, mix_rows = vector_rows(dim, n * ROW_MIN)
+    gap = max(0.0, avail - (arc_h + chart_h + n * ROW_MIN)) / 2
+    row.shift(UP * (band.top - notes_h - 0.15 - arc_h - row.top()))
+    y_weights = row.bottom() - 0.1
+    chart_y = y_weights - ROW_H - 0.2 - gap - chart_h / 2
+    mix_top = chart_y - chart_h / 2 - FUNNEL_H - gap
+    mix_box = Box(band.left, band.right, mix_top - LABEL_H - len(mix_rows) * mix_row_h, mix_top)
+    shown = row.sources()
+    readers = pick_window(T, {i: 1.0 for i in shown}, int((y_weights - band.bottom) / ROW_H + 1e-6),
+                          [i for i in reading_priority(T, t) if i in shown], 1.0)
+    narrow = min(row.width_of(s) for s in row.readable())
+    mix_w = mix_box.split([1] * n_mixes, gap=MIX_GAP, vertical=False)[0].width
+    return ReadingLayout(band, row, arc_h, y_weights, readers, chart_y, chart_h, min(0.9, (narrow - 0.2) / 2), mix_box,
+                         mix_rows, mix_row_h, bar_max_for(min(mix_w, 6.0)),
+                         max(0.0, (y_weights - ROW_H * len(readers) - band.bottom) / 2))
