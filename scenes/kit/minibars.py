@@ -2,13 +2,14 @@
 
 The bars hang on a vertical centre line, top to bottom in dimension order; a positive value grows to the right in
 the given colour, a negative one to the left in a darker shade (as in VectorBars). `scale` is the value that
-fills half_width, shared by the vectors that are compared, so their bars can be compared by length.
+fills half_width, shared by the vectors that are compared, so their bars can be compared by length. `ChartRow` sets
+such pictures side by side (one per x), scales them in place (weights) and gathers them (a sum).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from manim import Line, Rectangle, VGroup, interpolate_color
+from manim import DOWN, Line, Rectangle, VGroup, interpolate_color
 
 from kit.style import BG, MUTED
 
@@ -55,3 +56,24 @@ class MiniBars(VGroup):
             sign = -1.0 if hi[0] <= x0 + 1e-9 and lo[0] < x0 - 1e-9 else 1.0
             out.append(sign * (hi[0] - lo[0]) / k / self.half_width * self.scale_)
         return np.array(out)
+
+
+class ChartRow(VGroup):
+    """MiniBars side by side, centred at (x, y) for each x, one scale (the largest value fills half_width), the
+    chart `height` tall whatever the vector's length."""
+
+    def __init__(self, vectors, xs, y: float, scale: float, half_width: float, height: float, color):
+        super().__init__(*[MiniBars(v, scale, half_width, height / len(v), color).move_to(np.array([x, y, 0]))
+                           for v, x in zip(vectors, xs)])
+
+    def scaled(self, vectors) -> VGroup:
+        """Copies showing other vectors in the same places (e.g. the values times their weights), for Transform."""
+        return VGroup(*[c.target_for(v) for c, v in zip(self, vectors)])
+
+    def ghost(self, opacity: float = 0.35) -> VGroup:
+        """A faint copy: what the charts showed, left behind when they change."""
+        return self.copy().set_opacity(opacity)
+
+    def feet(self, buff: float = 0.05) -> list:
+        """The point under each chart (where lines gathering them start)."""
+        return [c.get_bottom() + DOWN * buff for c in self]

@@ -1,82 +1,164 @@
-"""Tokens along a line and the links between them: who reads whom.
+"""Tokens in reading order, the weights a reader gives them, and the links between them: who reads whom.
 
-`TokenRow` puts a window of tokens at equal spacing along x. When a label does not fit its slot the labels take
-turns on two lines, and one still too long is cut with "…"; text is never shrunk.
-`link` draws a reader's link to a token it reads (an arc above the row, or a loop when it reads itself), its
-thickness and opacity growing with the weight; `TokenRow.links` draws a reader's links to every token it reads, and
-`TokenRow.move_to_row` animates one row of tokens into another (another window or spacing).
+`TokenRow` writes a window of a sentence's tokens on one line, in order, each in its own column (a "…" column
+where tokens are left out). Every token but the tracked one is cut with "…" to the same width wherever it is
+written (`token_label`); the tracked token is never cut (`whole_label` breaks it over lines instead). The tokens
+after the tracked one can be shown masked (greyed on a shaded band). `WeightTable` draws the weights of readers
+(rows) for the row's tokens (columns), one cell under each token; a cell for a later token stays empty, outlined:
+the causal mask. `link` draws a reader's arc to a token it reads, thicker for a larger weight. `reading_layout`
+places the whole picture of one reader in a band: notes, arcs, tokens, weights (or the matrix), value charts, mixes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-from manim import LEFT, RIGHT, UP, CubicBezier, FadeTransform, SurroundingRectangle, Transform, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, CubicBezier, Line, Rectangle, SurroundingRectangle, VGroup
 
-from kit.fast import FadeIn, FadeOut
-from kit.layout import line_height
-from kit.matrices import Window, shown_indices, window
-from kit.style import INK, MUTED, NOTE_SIZE, RESULT, SMALL_SIZE
-from kit.widgets import baseline_text, label_text, set_baseline
+from kit.flow import LABEL_H, ROW_MIN, bar_max_for, grow, vector_rows
+from kit.layout import Box, line_height
+from kit.matrices import Window, number_box, shown_indices, value_color
+from kit.style import (BG, CELL_NUMBER_MIN, INK, MUTED, NOTE_SIZE, NUMBER_SIZE, PANEL, RESULT, SMALL_SIZE)
+from kit.text import number, shown, text
+from kit.widgets import _cut_points, baseline_of, baseline_text, center_on_line, label_text, set_baseline
 
-GAP_ACROSS = 0.1  # free space between two labels written across
+ELIDE_W = 1.3  # a token (but the tracked one) is cut with "…" to this width, the same cut in every row and column
+GAP_X = 0.2  # the least free space between two tokens of a row
+LABEL_GAP = 0.15  # between a table's row labels and its first column
+ROW_H = 0.3  # a row of weights
+FUNNEL_H = 0.4  # the lines gathering the weighted values into a mix
+MIX_GAP = 0.4  # between two mixes side by side
 
 
-def row_window(n: int, width: float, min_pitch: float, max_pitch: float, keep: int | None = None) -> tuple[Window, float]:
-    """Which of n tokens fit a row `width` wide at least min_pitch apart (a window with a gap when not all do; token
-    `keep` is always in it, with its neighbours), and their spacing (at most max_pitch)."""
-    slots = max(int(width // min_pitch), 3)
-    win = window(n, slots)
-    if keep is not None and keep not in win:  # the first few, the kept one and its neighbours, the last two
-        fixed = {i for i in (keep - 1, keep, keep + 1, n - 2, n - 1) if 0 <= i < n}
-        for head in range(slots, 0, -1):
-            shown = sorted(set(range(head)) | fixed)
-            win = [j for a, b in zip([None, *shown], shown) for j in ([None, b] if a is not None and b > a + 1 else [b])]
-            if len(win) <= slots:
-                break
-    return win, min(max_pitch, width / len(win))
+def token_label(token: str, color=INK, size: float = SMALL_SIZE):
+    """A token as every row, column and label writes it: cut with "…" to ELIDE_W (the same cut everywhere)."""
+    return label_text(token, size, ELIDE_W, color)
+
+
+def whole_label(token: str, max_width: float, color=RESULT, size: float = SMALL_SIZE) -> VGroup:
+    """A token never cut: on as many lines as max_width needs (broken between characters), the last line's
+    baseline at y = 0 and the others above it. `.source` is the token."""
+    lines, rest = [], token
+    while rest:
+        cuts = [c for c in _cut_points(rest) if baseline_text(rest[:c], size).width <= max_width]
+        if baseline_text(rest, size).width <= max_width or not cuts:
+            lines.append(rest)
+            break
+        lines.append(rest[:cuts[-1]])
+        rest = rest[cuts[-1]:]
+    step = line_height(size) + 0.04
+    g = VGroup(*[set_baseline(baseline_text(s, size, color), (len(lines) - 1 - k) * step) for k, s in enumerate(lines)])
+    for m in g:
+        m.set_x(0)
+    g.source = token
+    return g
+
+
+def pick_window(n: int, widths: dict, budget: float, priority, gap_w: float) -> Window:
+    """The indices (among 0..n-1) to show, in order, with None where some are left out: taken in `priority` order
+    while their widths and the gaps' widths fit the budget (the first always)."""
+    chosen: list[int] = []
+
+    def cost(idx):
+        idx = sorted(idx)
+        gaps = (idx[0] > 0) + (idx[-1] < n - 1) + sum(b > a + 1 for a, b in zip(idx, idx[1:]))
+        return sum(widths[i] for i in idx) + gaps * gap_w
+
+    for i in priority:
+        if chosen and cost([*chosen, i]) > budget:
+            break
+        chosen.append(i)
+    idx, win = sorted(chosen), []
+    for k, i in enumerate(idx):
+        if (k == 0 and i > 0) or (k and i > idx[k - 1] + 1):
+            win.append(None)
+        win.append(i)
+    return win + ([None] if idx[-1] < n - 1 else [])
+
+
+def reading_priority(n: int, tracked: int) -> list[int]:
+    """Which tokens matter most to a reader at `tracked`: itself, the next one (to show the mask), the first, then
+    the ones before it nearest first, then the later ones."""
+    order = [tracked, tracked + 1, 0, *range(tracked - 1, 0, -1), *range(tracked + 2, n)]
+    return [i for k, i in enumerate(order) if 0 <= i < n and i not in order[:k]]
 
 
 class TokenRow(VGroup):
-    """Labels of tokens[i] for i in the window, at x0 + j·pitch (j: slot in the window), baselines on y. When a
-    label does not fit its slot, the labels take turns on two lines (each may then use two slots' width, but the
-    first reaches left of its slot only into `lead`, the free space there, and the last and the gap's neighbours
-    not past their slots); one
-    still too long is cut with "…". The tracked token is in RESULT with a box; the gap, if any, is a "…"."""
+    """A window of tokens on one line (baselines on y), in order, in columns between `left` and `left + width`,
+    centred there but leaving `lead` free on the left (for row labels). Each column is as wide as its token plus
+    GAP_X (at least min_col); when there is room the narrowest columns widen first (up to max_pitch), so the columns
+    tend to one width. The tracked token is whole, in RESULT, boxed; a "…" column stands for tokens left out."""
 
-    def __init__(self, tokens, win: Window, pitch: float, x0: float, y: float, tracked: int | None = None,
-                 size: float = SMALL_SIZE, lead: float = 0.0):
+    def __init__(self, tokens, tracked: int, left: float, width: float, y: float, min_col: float,
+                 max_pitch: float = 2.2, lead: float = 0.0, size: float = SMALL_SIZE):
         super().__init__()
-        self.win, self.pitch, self.x0 = list(win), pitch, x0
-        widest = max(label_text(tokens[i], size, 1e9).width for i in shown_indices(self.win))
-        self.lines = 1 if widest <= pitch - GAP_ACROSS or len(self.win) == 1 else 2
-        room = pitch * self.lines - GAP_ACROSS  # the end labels reach past their slots only into `lead` (left)
-        step = line_height(size) + 0.08
+        T = len(tokens)
+        self.tokens, self.tracked = list(tokens), tracked
+        centre, width, left = left + width / 2, width - lead, left + lead
+        labels = {i: whole_label(tok, max(ELIDE_W, width / 2 - GAP_X), RESULT, size) if i == tracked
+                  else token_label(tok, INK, size) for i, tok in enumerate(tokens)}
+        col = {i: max(min_col, m.width + GAP_X + (0.12 if i == tracked else 0.0)) for i, m in labels.items()}
+        gap_w = 0.45
+        self.win = pick_window(T, col, width, reading_priority(T, tracked), gap_w)
+        widths = np.array([col[i] if i is not None else gap_w for i in self.win])
+        tok = np.array([i is not None for i in self.win])
+        room = min(width - gap_w * (~tok).sum(), max_pitch * tok.sum())  # the narrow columns widen first
+        lo, hi = 0.0, max_pitch
+        for _ in range(40):
+            level = (lo + hi) / 2
+            lo, hi = (level, hi) if np.maximum(widths[tok], level).sum() <= room else (lo, level)
+        widths[tok] = np.maximum(widths[tok], lo)
+        x = max(left, centre - widths.sum() / 2)
+        self._edges = x + np.concatenate([[0.0], np.cumsum(widths)])  # where the columns were made
+        self._made_at = None
         self.labels, self.gaps, self.by_index = VGroup(), VGroup(), {}
-        for j, i in enumerate(self.win):  # lines alternate by token (neighbours in adjacent slots differ; a token
-            base = y - step * ((j if i is None else i) % self.lines)  # keeps its line in another window)
+        for j, i in enumerate(self.win):
             if i is None:
-                self.gaps.add(set_baseline(baseline_text("…", NOTE_SIZE, MUTED), base).set_x(self.x(j)))
+                self.gaps.add(set_baseline(baseline_text("…", NOTE_SIZE, MUTED), y).set_x(self.x(j)))
                 continue
-            fits = room
-            if j == 0:
-                fits = min(fits, pitch - GAP_ACROSS + 2 * lead)
-            if j == len(self.win) - 1 or None in self.win[max(j - 1, 0):j + 2]:  # the last, or next to the "…"
-                fits = min(fits, pitch - GAP_ACROSS)
-            lab = label_text(tokens[i], size, fits, RESULT if i == tracked else INK)
-            self.by_index[i] = set_baseline(lab, base).set_x(self.x(j))
+            lab = labels[i]
+            lab.shift(UP * (y - (baseline_of_group(lab)))).set_x(self.x(j))
+            self.by_index[i] = lab
             self.labels.add(lab)
-        self.add(self.labels, self.gaps)
-        self.box = VGroup()
-        if tracked is not None and tracked in self.by_index:
-            self.box = SurroundingRectangle(self.by_index[tracked], color=RESULT, buff=0.06, stroke_width=2)
-            self.add(self.box)
+        self.box = SurroundingRectangle(self.by_index[tracked], color=RESULT, buff=0.06, stroke_width=2)
+        later = [j for j, i in enumerate(self.win) if j > self.win.index(tracked)]
+        bottom = min(m.get_bottom()[1] for m in [*self.labels, self.box])
+        self.mask_band = VGroup()  # the masked tokens' background (shown by mask())
+        if later:
+            self.mask_band = Rectangle(width=self.edges[later[-1] + 1] - self.edges[later[0]] - 0.04,
+                                       height=self.top() - 0.06 - bottom + 0.04, stroke_width=1, stroke_color=MUTED,
+                                       fill_color=PANEL, fill_opacity=1)
+            self.mask_band.move_to(np.array([(self.edges[later[0]] + self.edges[later[-1] + 1]) / 2,
+                                             (self.top() - 0.06 + bottom) / 2, 0])).set_opacity(0)
+        self.add(self.mask_band, self.labels, self.gaps, self.box)
+        self._made_at = self.box.get_center()[0]
+
+    @property
+    def edges(self) -> np.ndarray:
+        """Column j spans edges[j]..edges[j + 1] (wherever the row was moved since)."""
+        return self._edges if self._made_at is None else self._edges + (self.box.get_center()[0] - self._made_at)
+
+    # ---------------------------------------------------------------- geometry
 
     def x(self, slot: int) -> float:
-        return self.x0 + slot * self.pitch
+        return float(self.edges[slot] + self.edges[slot + 1]) / 2
 
     def x_of(self, i: int) -> float:
         """x of token i (an original index in the window)."""
         return self.x(self.win.index(i))
+
+    def width_of(self, i: int) -> float:
+        j = self.win.index(i)
+        return float(self.edges[j + 1] - self.edges[j])
+
+    @property
+    def left(self) -> float:
+        return float(self.edges[0])
+
+    @property
+    def right(self) -> float:
+        return float(self.edges[-1])
 
     def label(self, i: int):
         return self.by_index[i]
@@ -85,35 +167,119 @@ class TokenRow(VGroup):
         """The tokens shown (original indices, in order)."""
         return shown_indices(self.win)
 
-    def move_to_row(self, other: TokenRow):
-        """Animations that turn this row into `other` (tokens it lacks fade out, new ones fade in, the others move; a
-        label cut differently cross-fades) and the mobjects to remove afterwards (then add `other`)."""
-        keep = other.sources()
-        gone = VGroup(*[self.label(i) for i in self.sources() if i not in keep], *self.gaps)
-        targets = {i: other.label(i).copy() for i in keep}
-        moves = [FadeOut(gone)]
-        for i, m in targets.items():
-            if i not in self.by_index:
-                moves.append(FadeIn(m))
-            else:
-                same = self.label(i).text_info.source == m.text_info.source
-                moves.append((Transform if same else FadeTransform)(self.label(i), m))
-        if len(self.box) and len(other.box):
-            moves.append(Transform(self.box, other.box.copy()))
-        return moves, [self, *self.labels, *self.gaps, self.box, *targets.values()]
-
-    def links(self, reader: int, weights: dict, y: float, height: float, color) -> VGroup:
-        """The reader's links to the tokens it reads (weights: token index -> weight, tokens shown only), standing on
-        y; the farthest arc is `height` tall, nearer ones lower, the loop onto itself lowest."""
-        xr = self.x_of(reader)
-        far = max([abs(xr - self.x_of(s)) for s in weights] + [1e-9])
-        rise = {s: 0.45 if s == reader else 0.3 + 0.65 * abs(xr - self.x_of(s)) / far for s in weights}
-        return VGroup(*[link(xr, self.x_of(s), y, height * rise[s], w, color, loop_width=min(0.4, self.pitch * 0.4))
-                        for s, w in weights.items()])
+    def readable(self) -> list[int]:
+        """The tokens shown that the tracked token reads: itself and those before it."""
+        return [i for i in self.sources() if i <= self.tracked]
 
     def top(self) -> float:
         """The height the links start from: above every label and the tracked token's box."""
-        return max(m.get_top()[1] for m in [*self.labels, *self.box]) + 0.06
+        return max(m.get_top()[1] for m in [*self.labels, self.box]) + 0.06
+
+    def bottom(self) -> float:
+        return min(m.get_bottom()[1] for m in [*self.labels, self.box, *self.gaps])
+
+    # ---------------------------------------------------------------- the mask and the links
+
+    def mask(self) -> list:
+        """Animations that mask the tokens after the tracked one: greyed, on a shaded band."""
+        later = VGroup(*[self.by_index[i] for i in self.sources() if i > self.tracked])
+        if not len(self.mask_band):
+            return []
+        return [self.mask_band.animate.set_fill(opacity=1).set_stroke(opacity=1), later.animate.set_color(MUTED)]
+
+    def reach(self, label: str, color=RESULT) -> VGroup:
+        """A bracket under the tokens the tracked one reads (itself and those before it), with a note under it."""
+        lo, hi, y = self.edges[0] + 0.05, self.edges[self.win.index(self.tracked) + 1] - 0.05, self.bottom() - 0.1
+        bracket = VGroup(Line([lo, y + 0.1, 0], [lo, y, 0]), Line([lo, y, 0], [hi, y, 0]),
+                         Line([hi, y, 0], [hi, y + 0.1, 0]))
+        bracket.set_stroke(color, width=2)
+        note = text(label, NOTE_SIZE, color).next_to(bracket, DOWN, buff=0.08)
+        note.set_x(float(np.clip((lo + hi) / 2, self.left + note.width / 2, self.right - note.width / 2)))
+        return VGroup(bracket, note)
+
+    def links(self, weights: dict, y: float, height: float, color) -> VGroup:
+        """The tracked token's links to the tokens it reads (weights: token index -> weight, tokens shown only),
+        standing on y; the farthest arc is `height` tall, nearer ones lower, the loop onto itself lowest."""
+        xr = self.x_of(self.tracked)
+        far = max([abs(xr - self.x_of(s)) for s in weights] + [1e-9])
+        rise = {s: 0.45 if s == self.tracked else 0.3 + 0.65 * abs(xr - self.x_of(s)) / far for s in weights}
+        loop = min(0.4, self.width_of(self.tracked) * 0.4)
+        return VGroup(*[link(xr, self.x_of(s), y, height * rise[s], w, color, loop_width=loop)
+                        for s, w in weights.items()])
+
+
+def baseline_of_group(lab) -> float:
+    """The baseline of a label (a token_label, or a whole_label's last line)."""
+    return baseline_of(lab[-1] if isinstance(lab, VGroup) and hasattr(lab, "source") else lab)
+
+
+def label_source(lab) -> str:
+    """The text a token label stands for (a whole_label's token, or what a token_label says)."""
+    return lab.source if hasattr(lab, "source") else lab.text_info.source
+
+
+def cell_number_size(row: TokenRow, places: int = 2) -> float:
+    """The largest number size (NUMBER_SIZE at most, CELL_NUMBER_MIN at least) that fits the narrowest column."""
+    narrow = min(row.width_of(i) for i in row.sources())
+    return max(CELL_NUMBER_MIN, min(NUMBER_SIZE, NUMBER_SIZE * (narrow - 0.1) / number_box(places, NUMBER_SIZE)[0]))
+
+
+class WeightTable(VGroup):
+    """Readers' weights W [T, T] under a TokenRow: one row per reader in `readers` (a window; None: "⋮"), its top
+    at y_top, one cell under each token of the row (a "…" under the row's "…"). A reader's cell for a later token
+    stays empty and outlined (the causal mask). Readers in `numbered` show their weights; each row has its reader
+    on the left (the tracked one in RESULT)."""
+
+    def __init__(self, W, row: TokenRow, readers: Window, y_top: float, row_h: float, numbered=()):
+        super().__init__()
+        self.W, self.row_h, self.readers = np.asarray(W, dtype=float), row_h, list(readers)
+        size = cell_number_size(row)
+        self.rows, self.numbers, self._others = {}, {}, {}
+        self.gaps = VGroup()
+        for k, r in enumerate(self.readers):
+            y = y_top - (k + 0.5) * row_h
+            if r is None:
+                self.gaps.add(text("⋮", NOTE_SIZE, MUTED).move_to(np.array([row.left - LABEL_GAP - 0.3, y, 0])))
+                continue
+            cells, nums, marks = VGroup(), VGroup(), VGroup()
+            for j, c in enumerate(row.win):
+                lo, hi = row.edges[j], row.edges[j + 1]
+                at = np.array([(lo + hi) / 2, y, 0])
+                if c is None:
+                    marks.add(text("…", NOTE_SIZE, MUTED).move_to(at))
+                elif c > r:  # the causal mask: an empty cell
+                    cells.add(Rectangle(width=hi - lo, height=row_h, stroke_width=1, stroke_color=MUTED,
+                                        stroke_opacity=0.8, fill_opacity=0).move_to(at))
+                else:
+                    w = self.W[r, c]
+                    cells.add(Rectangle(width=hi - lo, height=row_h, stroke_width=1, stroke_color=BG, fill_opacity=1,
+                                        fill_color=value_color(w, 1.0)).move_to(at))
+                    if r in numbered:
+                        nums.add(number(w, 2, size=size, cell=True, color=BG if w > 0.55 else INK).move_to(at))
+            lab = token_label(row.tokens[r], RESULT if r == row.tracked else INK)
+            lab.next_to(np.array([row.left - LABEL_GAP, y, 0]), LEFT, buff=0)
+            center_on_line(lab, y)
+            self.rows[r] = VGroup(cells, nums, marks, lab)
+            self.numbers[r] = nums
+            self.add(self.rows[r])
+        self.add(self.gaps)
+        self.cols = [c for c in row.sources()]
+
+    def cells(self, r: int) -> VGroup:
+        return self.rows[r][0]
+
+    def label(self, r: int):
+        return self.rows[r][3]
+
+    def values_shown(self, r: int) -> list[float]:
+        """The weights reader r's row shows, for the tokens it reads (in column order)."""
+        return [shown(n) for n in self.numbers[r]]
+
+    def others(self, r: int) -> VGroup:
+        """Every row but reader r's, and the "⋮" marks (the same group each time)."""
+        if r not in self._others:
+            self._others[r] = VGroup(*[g for k, g in self.rows.items() if k != r], self.gaps)
+        return self._others[r]
 
 
 def link(x_reader: float, x_source: float, y: float, height: float, weight: float, color,
@@ -128,3 +294,62 @@ def link(x_reader: float, x_source: float, y: float, height: float, weight: floa
     else:
         curve = CubicBezier(a, a + up, b + up, b)
     return curve.set_stroke(color, width=1.5 + 8 * weight, opacity=0.35 + 0.65 * np.sqrt(weight))
+
+
+@dataclass
+class ReadingLayout:
+    """Where the picture of one reader goes in a band, top to bottom: notes (notes_h tall), arcs, the row of tokens,
+    the reader's row of weights (the matrix's rows under it when shown), the value charts under the tokens, the mixes
+    (side by side). Computed for the finished picture; the earlier beats may sit dy lower, centred with the matrix."""
+
+    band: Box
+    row: TokenRow
+    arc_h: float
+    y_weights: float  # top of the reader's row of weights
+    readers: Window  # the matrix's rows (a window of the readers shown)
+    chart_y: float  # centre of the value charts
+    chart_h: float
+    chart_half: float  # half the width of a value chart (the narrowest column's)
+    mix_box: Box
+    mix_rows: Window  # the window of a mix's dimensions (the same wherever a mix is shown)
+    mix_row_h: float
+    mix_bar: float  # a mix's longest bar
+    dy: float
+
+    def mix_at(self, k: int, n: int) -> np.ndarray:
+        """Where mix k goes when n mixes share the space (its top at the mix box's top)."""
+        box = self.mix_box.split([1] * n, gap=MIX_GAP, vertical=False)[k] if n > 1 else self.mix_box
+        return np.array([box.center[0], self.mix_box.top - (LABEL_H + len(self.mix_rows) * self.mix_row_h) / 2, 0])
+
+    def label_at(self, y: float) -> np.ndarray:
+        """The centre of the row labels' column at height y."""
+        return np.array([self.row.left - LABEL_GAP - ELIDE_W / 2, y, 0])
+
+
+def reading_layout(row: TokenRow, band: Box, dim: int, n_mixes: int, notes_h: float, most_mix: int,
+                   portrait: bool) -> ReadingLayout:
+    """Lay out the picture of the row's reader in the band: value vectors of `dim` numbers, n_mixes mixes (at most
+    most_mix of their rows shown); taller arcs in a portrait frame. What is left over goes around the value charts."""
+    T, t = len(row.tokens), row.tracked
+    avail = band.height - (notes_h + 0.15 + row.top() - row.bottom() + 0.1 + ROW_H + 0.2 + FUNNEL_H + LABEL_H)
+    most = min(most_mix, dim)
+    size = grow(avail, {"arc": 0.6, "chart": 0.45, "mix": min(dim, 4)}, {"arc": 1.0, "chart": 1.0, "mix": ROW_MIN},
+                [("mix", min(6, most)), ("chart", min(0.8, 0.3 * dim)), ("arc", 1.1), ("chart", min(1.2, 0.3 * dim)),
+                 ("arc", 1.6), ("mix", min(10, most)), ("chart", min(2.4, 0.3 * dim)),
+                 ("arc", 3.0 if portrait else 1.8)])
+    arc_h, chart_h, n = size["arc"], size["chart"], size["mix"]
+    mix_row_h, mix_rows = vector_rows(dim, n * ROW_MIN)
+    gap = max(0.0, avail - (arc_h + chart_h + n * ROW_MIN)) / 2
+    row.shift(UP * (band.top - notes_h - 0.15 - arc_h - row.top()))
+    y_weights = row.bottom() - 0.1
+    chart_y = y_weights - ROW_H - 0.2 - gap - chart_h / 2
+    mix_top = chart_y - chart_h / 2 - FUNNEL_H - gap
+    mix_box = Box(band.left, band.right, mix_top - LABEL_H - len(mix_rows) * mix_row_h, mix_top)
+    shown = row.sources()
+    readers = pick_window(T, {i: 1.0 for i in shown}, int((y_weights - band.bottom) / ROW_H + 1e-6),
+                          [i for i in reading_priority(T, t) if i in shown], 1.0)
+    narrow = min(row.width_of(s) for s in row.readable())
+    mix_w = mix_box.split([1] * n_mixes, gap=MIX_GAP, vertical=False)[0].width
+    return ReadingLayout(band, row, arc_h, y_weights, readers, chart_y, chart_h, min(0.9, (narrow - 0.2) / 2), mix_box,
+                         mix_rows, mix_row_h, bar_max_for(min(mix_w, 6.0)),
+                         max(0.0, (y_weights - ROW_H * len(readers) - band.bottom) / 2))
