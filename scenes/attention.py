@@ -20,7 +20,8 @@ from kit.names import names
 from kit.style import (ATTN, ATTN_2, BODY_SIZE, CELL_NUMBER_MIN, INK, LN, MUTED, NOTE_SIZE, RESULT, SMALL_SIZE,
                        STREAM, frame)
 from kit.text import text
-from kit.tokens import ELIDE_W, LABEL_GAP, ROW_H, TokenRow, WeightTable, reading_layout
+from kit.tokens import ELIDE_W, LABEL_GAP, ROW_H, TokenRow
+from kit.weights import WeightTable, reading_layout
 from kit.widgets import label_text, paragraph, plus_node, title
 
 HEAD_COLORS = (ATTN, ATTN_2)
