@@ -10,18 +10,19 @@ slide): what a beat leaves for its last look goes when the next beat starts (`ti
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Create, ShowPassingFlash, Transform, VGroup
+from manim import DOWN, RIGHT, UP, Create, ShowPassingFlash, Transform, VGroup
 
 from blockmath.journey import journey
 from kit.base import TraceScene
 from kit.diagram import BlockDiagram
 from kit.fast import FadeIn, FadeOut
-from kit.journey import (attention_reads, branch_paths, column_sum, hidden_strip, place_beside, quoted_name,
-                         stage_layout, station_box, stream_arrow, strip_links)
+from kit.journey import (attention_reads, branch_paths, caption_token, closer, column_sum, hidden_strip,
+                         place_beside, place_overview, quoted_name, read_column, stage_layout, station_box,
+                         stream_arrow, stream_card, stream_label, strip_links)
 from kit.layout import content_band
 from kit.names import names
-from kit.style import ATTN, BODY_SIZE, LN, MLP, NOTE_SIZE, RESULT, SMALL_SIZE, STREAM, frame
-from kit.text import scientific, shown, text
+from kit.style import ATTN, BODY_SIZE, LN, MLP, RESULT, SMALL_SIZE, STREAM, frame
+from kit.text import scientific, shown
 from kit.vecstack import VectorStack
 from kit.widgets import sentence_strip, title
 
@@ -31,12 +32,6 @@ NB = "\u00a0"  # keeps "σ = 0.85" on one line of a caption
 
 def eq(name: str, v: float) -> str:
     return f"{name}{NB}={NB}{scientific(v, 2)}"
-
-
-def quoted(token: str) -> str:
-    """The token in quotes for a caption, or "the tracked token" when it is too long to sit in a line."""
-    s = f"“{token}”"
-    return s if text(s, BODY_SIZE).width <= frame().safe_width * 0.45 else "the tracked token"
 
 
 class BlockScene(TraceScene):
@@ -71,7 +66,7 @@ class BlockScene(TraceScene):
             self.wait(0.8)
             self.swap_caption("After each add, a LayerNorm on the stream itself normalizes it: LN₁, then LN₂.")
         self.wait(1.0)
-        self.swap_caption(f"Every token goes through the same block. Follow {quoted(tok)}.")
+        self.swap_caption(f"Every token goes through the same block. Follow {caption_token(tok)}.")
         self.wait(1.0)
 
     def ride(self):
@@ -91,7 +86,8 @@ class BlockScene(TraceScene):
         self.beat(key)
         src = self.n.x if key == "ln1" else self.n.h
         self.open_branch("attn" if key == "ln1" else "mlp")
-        self.copy = self.peel(self.stream_value(src), src, STREAM, *self.tidy(key))
+        b, i = self.trace.block, self.trace.tracked
+        self.copy = self.peel(b.x[i] if key == "ln1" else b.h_attn[i], src, STREAM, *self.tidy(key))
         self.through_ln(self.copy, key, self.n.ln1 if key == "ln1" else self.n.ln2, LN)
         other = "attention" if key == "ln1" else "the MLP"
         self.swap_caption(f"{self.copy.rows[0][1]} is what {other} reads. The stream still holds {src}, unchanged.",
@@ -128,7 +124,7 @@ class BlockScene(TraceScene):
         else:
             what = f"its own and the {i} earlier token{'s' + chr(39) if i > 1 else chr(39) + 's'} {n.ln1} vectors"
         self.play(FadeIn(reads), FadeIn(self.arcs), run_time=0.8)
-        self.swap_caption(f"Attention: {quoted(t.tracked_token)} reads {what}, with these weights.")
+        self.swap_caption(f"Attention: {caption_token(t.tracked_token)} reads {what}, with these weights.")
         self.wait(1.0)
         self.play(*self.copy.morph(t.block.attn_out[i], n.attn, ATTN, recolor=True), run_time=1.2)
         self.snap()
@@ -151,15 +147,14 @@ class BlockScene(TraceScene):
             self.open_branch("mlp")
             self.copy = self.peel(t.block.h_attn[i], n.h, STREAM)
             self.play(*self.station(self.copy, MLP, "MLP"), run_time=0.6)
-        inline = self.side_mode == "inline"
-        band = self.stage.band
-        width = band.right - self.box.title.get_right()[0] - 0.35 if inline else min(self.side.width - 0.2, 4.0)
+        st, inline = self.stage, self.stage.side_mode == "inline"
+        width = st.band.right - self.box.title.get_right()[0] - 0.35 if inline else min(st.side.width - 0.2, 4.0)
         hidden = hidden_strip(t.block.ffn_post[i], float(np.abs(t.block.ffn_post[i]).max()), width, inline=inline)
         self.place_side(hidden)
-        into, back = strip_links(self.copy.panel, hidden.strip, self.side_mode != "beside", MLP)
+        into, back = strip_links(self.copy.panel, hidden.strip, st.side_mode != "beside", MLP)
         self.play(FadeIn(hidden), Create(into), run_time=0.8)
-        self.swap_caption(f"The MLP works on {quoted(t.tracked_token)} alone: {c.d_model} → {c.d_ff} numbers, GELU, "
-                          f"then back to {c.d_model}.")
+        self.swap_caption(f"The MLP works on {caption_token(t.tracked_token)} alone: {c.d_model} → {c.d_ff} numbers, "
+                          f"GELU, then back to {c.d_model}.")
         self.wait(1.0)
         self.play(Create(back), *self.copy.morph(t.block.ffn_out[i], n.mlp, MLP, recolor=True), run_time=1.2)
         self.snap()
@@ -180,19 +175,13 @@ class BlockScene(TraceScene):
             anims += self.card.set_rows([(b.h_attn[i], n.h, STREAM)], tips=(b.h_attn[i], STREAM))
         self.settled(*anims, run_time=0.8)
         self.settled(*self.card.stack_from(self.copy, f"+ {delta}", color), run_time=1.2, scene=True)
+        result = (n.h if branch == "attn" else n.out) if self.pre else f"{start} + {delta}"  # what the ⊕ gives
         total = j.sum1[i] if branch == "attn" else j.sum2[i]
-        if self.pre:
-            label = f"= {n.h}" if branch == "attn" else f"= {n.out}"
-        else:
-            label = f"= {start} + {delta}"
-        self.play(*self.card.add_row(total, label, RESULT if label == f"= {n.out}" else STREAM), run_time=0.8)
+        self.play(*self.card.add_row(total, f"= {result}", RESULT if result == n.out else STREAM), run_time=0.8)
         self.snap()
-        if self.pre:
-            result = n.h if branch == "attn" else n.out
-            self.swap_caption(f"At ⊕, {delta} is added column by column: {result} = {start} + {delta}."
-                              + (f" {n.x} itself stays on the stream." if branch == "attn" else ""))
-        else:
-            self.swap_caption(f"At ⊕, {delta} is added column by column: the stream now holds {start} + {delta}.")
+        said = f"{result} = {start} + {delta}" if self.pre else f"the stream now holds {result}"
+        also = f" {n.x} itself stays on the stream." if self.pre and branch == "attn" else ""
+        self.swap_caption(f"At ⊕, {delta} is added column by column: {said}.{also}")
         self.wait(1.2)
         self.left += [path.tip, path.plus]
 
@@ -205,29 +194,22 @@ class BlockScene(TraceScene):
         layers = [(b.x[i], STREAM), (b.attn_out[i], ATTN), (b.ffn_out[i], MLP)]
         self.settled(*self.tidy("stream"), FadeOut(self.stream_label),
                      *self.card.set_rows(rows, layers, tips=(b.out[i], RESULT)), run_time=0.8)
-        self.play(*self.closer(), run_time=0.8)
+        self.play(*closer(self.stream, self.card, self.stage.band), run_time=0.8)
         self.snap()
-        c = self.column()
-        ring = self.card.column_frame(c, RESULT)
-        drawn = dict(self.card.rows_shown())
-        k = self.geo.shown.index(c)
-        terms = [drawn[lab][k] for lab in (n.x, f"+ {n.attn}", f"+ {n.mlp}")]
+        c = read_column(self.card, differ=not self.pre)
+        drawn = [v[self.geo.shown.index(c)] for _, v in self.card.rows_shown()]  # that column, as drawn
+        self.swap_caption(f"Read any column: {n.out} = {n.x} + {n.attn} + {n.mlp}." if self.pre else
+                          f"Stack {n.x}, {n.attn} and {n.mlp} in each column: their sum is not {n.out}.", RESULT)
+        self.wait(1.2)
+        self.play(Create(self.card.column_frame(c, RESULT)), run_time=0.6)
+        but = "" if self.pre else f", but {n.out} = {drawn[4]:.2f}".replace("-", "−")
+        self.swap_caption(f"This column: {column_sum(drawn[:3], drawn[3])}{but}.", RESULT)
+        self.wait(1.4)
         if self.pre:
-            self.swap_caption(f"Read any column: {n.out} = {n.x} + {n.attn} + {n.mlp}.", RESULT)
-            self.wait(1.2)
-            self.play(Create(ring), run_time=0.6)
-            self.swap_caption(f"This column: {column_sum(terms, drawn[f'= {n.out}'][k])}.", RESULT)
-            self.wait(1.4)
             self.play(ShowPassingFlash(self.stream.copy().set_stroke(RESULT, width=9), time_width=0.5), run_time=1.2)
             self.swap_caption(f"{n.x} is still there, inside {n.out}: the stream is a direct path from input to "
                               "output, and the block only adds to it.", STREAM)
         else:
-            self.swap_caption(f"Stack {n.x}, {n.attn} and {n.mlp} in each column: their sum is not {n.out}.", RESULT)
-            self.wait(1.2)
-            self.play(Create(ring), run_time=0.6)
-            self.swap_caption(f"This column: {column_sum(terms, drawn['= sum'][k])}, but {n.out} "
-                              f"= {drawn[n.out][k]:.2f}.".replace("-", "−"), RESULT)
-            self.wait(1.4)
             self.swap_caption(f"LN₁ and LN₂ sit on the stream, so {n.out} is not {n.x} plus two updates: every path "
                               f"from {n.x} to {n.out} goes through both.", STREAM)
         self.wait(2.0)
@@ -267,12 +249,13 @@ class BlockScene(TraceScene):
 
     def open_branch(self, branch: str):
         """The fork, the path up to the branch card, and the path down into ⊕."""
-        self.branch = branch_paths(self.card.panel, self.copy_y, self.card_y, ATTN if branch == "attn" else MLP)
+        st = self.stage
+        self.branch = branch_paths(self.card.panel, st.copy_y, st.card_y, ATTN if branch == "attn" else MLP)
         self.branch.up, self.branch.down, self.branch.tip, self.branch.dot, self.branch.plus = self.branch
 
     def peel(self, values, label: str, frame_color, *also) -> VectorStack:
         copy = self.card.copy_card(values, STREAM, label, frame_color=frame_color)
-        rise = UP * (self.copy_y - self.card_y)
+        rise = UP * (self.stage.copy_y - self.stage.card_y)
         self.play(*also, Create(self.branch), FadeIn(copy.shift(rise), shift=rise), run_time=1.2)
         self.copy = copy
         self.snap()
@@ -284,16 +267,15 @@ class BlockScene(TraceScene):
 
     def reads(self) -> VGroup:
         """What attention reads, with the weights (mean over heads), and arcs into the branch card."""
-        t, i = self.trace, self.trace.tracked
-        table, self.arcs = attention_reads(self.side_mode, t.tokens, i, t.attn_mean[i], t.block.ln1, t.config.n_heads,
-                                           self.copy.panel, self.box.title, self.side, self.stage.band.right,
-                                           self.place_side)
+        t, i, st = self.trace, self.trace.tracked, self.stage
+        table, self.arcs = attention_reads(st.side_mode, t.tokens, i, t.attn_mean[i], t.block.ln1, t.config.n_heads,
+                                           self.copy.panel, self.box.title, st.side, st.band.right, self.place_side)
         self.weights_shown = (table.rows, [shown(n) for n in table.weights])
         return table
 
     def place_side(self, mob):
         """Beside the branch card, level with it (wide frame), above it (tall frame), or on its title's line."""
-        place_beside(mob, self.side_mode, self.side, self.box.title, self.copy_y)
+        place_beside(mob, self.stage.side_mode, self.stage.side, self.box.title, self.stage.copy_y)
 
     def snap(self):
         """Record what the cards show now (the tests compare it with the trace)."""
@@ -305,26 +287,6 @@ class BlockScene(TraceScene):
     def settled(self, *anims, run_time: float = 1.0, scene: bool = False):
         self.play(*anims, run_time=run_time)
         self.card.settle(self if scene else None)
-
-    def stream_value(self, name: str):
-        i, b = self.trace.tracked, self.trace.block
-        return b.x[i] if name == self.n.x else b.h_attn[i]
-
-    def column(self) -> int:
-        """The column to read out (its three terms add up, as drawn, to the sum drawn under them, if any does): the
-        largest output (pre-norm), or where the sum and out differ most (post-norm)."""
-        rows = np.round([v[self.geo.shown] for v, *_ in self.card.rows], 2)  # as drawn
-        exact = np.abs(np.round(rows[:3].sum(axis=0), 2) - rows[3]) < 1e-9
-        size = np.abs(rows[3]) if self.pre else np.abs(rows[3] - rows[4])
-        return self.geo.shown[int(np.argmax(size + 100 * exact))]
-
-    def closer(self):
-        """The stream and its card move to the middle of the band; the card grows to fill it (the last look)."""
-        band, card = self.stage.band, self.card
-        k = max(1.0, min(1.4, (band.width - 1.0) / card.width, band.height / card.height))
-        x = float(np.clip(band.center[0], band.left + card.width * k / 2, band.right - card.width * k / 2))
-        dy = band.center[1] - card.get_center()[1]
-        return [self.stream.animate.shift(UP * dy), card.animate.scale(k).move_to(np.array([x, band.center[1], 0]))]
 
     # ---------------------------------------------------------------- layout
 
@@ -344,29 +306,11 @@ class BlockScene(TraceScene):
         labels += [n.ln1, n.ln2, f"= {n.h}"] if self.pre else [f"= {n.x} + {n.attn}", f"= {n.h} + {n.mlp}", "= sum"]
         s = self.stage = stage_layout(band, self.diagram.height if f.portrait else None, t.config.d_model,
                                       np.array(vals), labels, layers=3, rows=3)
-        g = self.geo = s.geo
-        name = quoted_name(t.tracked_token, g.label_size, g.label_w - 0.1)
-        self.card = VectorStack(g, b.x[i], STREAM, n.x, name=name, name_color=RESULT, waterfall=True)
-        self.card.shift(np.array([s.card_x - self.card.panel.get_center()[0], s.card_y, 0]))
-        self.card_y, self.copy_y, self.side, self.side_mode = s.card_y, s.copy_y, s.side, s.side_mode
+        self.geo = s.geo
+        self.card = stream_card(s, b.x[i], n.x, t.tracked_token)
         self.stream = stream_arrow(s.card_y)
-        self.stream_label = text("residual stream", NOTE_SIZE, STREAM)
-        self.stream_label.next_to(self.stream, UP, buff=0.1).align_to(self.stream, LEFT)
-        if self.stream_label.get_right()[0] > self.card.panel.get_left()[0] - 0.6:
-            self.stream_label = VGroup()  # no room: the overview diagram named the stream
-        self.strip = sentence_strip(t, width=band.width, size=BODY_SIZE if f.portrait else SMALL_SIZE)
-        if self.strip.width > band.width:
-            self.strip = sentence_strip(t, width=band.width)
-        if self.strip.width > band.width or self.strip.height > s.band.height:
-            self.strip = VGroup()  # no room for the sentence: the caption names the token
-        if f.portrait:  # the diagram is the map from the start; the sentence under it
-            self.diagram.move_to(s.map_box.center)
-            self.strip.move_to(s.band.center)
-        else:
-            room = band.height - self.strip.height - 0.6
-            if room < self.diagram.height:  # no room for the sentence: the caption names the token
-                self.strip, room = VGroup(), band.height
-            d = self.diagram
-            d.scale(max(1.0, min(1.5, band.width / d.width, room / d.height)))
-            VGroup(d, *[self.strip][: len(self.strip)]).arrange(DOWN, buff=0.6).move_to(band.center)
+        self.stream_label = stream_label(self.stream, self.card)
+        strip = sentence_strip(t, width=band.width, size=BODY_SIZE if f.portrait else SMALL_SIZE)
+        strip = strip if strip.width <= band.width else sentence_strip(t, width=band.width)
+        self.strip = place_overview(self.diagram, strip, band, s)
         self.map_ring, self.left, self.snaps = None, [], []  # snaps: (beat, card, [(label, numbers)]) for the tests

@@ -11,7 +11,7 @@ import numpy as np
 from kit.columns import NUMBER_SIZE, PAD, ROW_GAP, StackGeometry, fit_stack
 from kit.layout import Box, safe_box
 from kit.matrices import CellMatrix, Window, window
-from kit.style import ATTN, INK, MUTED, NOTE_SIZE, RESULT, SMALL_SIZE, STREAM, frame
+from kit.style import ATTN, BODY_SIZE, INK, MUTED, NOTE_SIZE, RESULT, SMALL_SIZE, STREAM, frame
 from kit.text import number, shown, text
 from kit.vecstack import VectorStack
 from kit.widgets import center_on_line, label_text, plus_node
@@ -257,7 +257,7 @@ def stage_layout(band: Box, map_h: float | None, dims: int, vals, labels, layers
                   low=low, high=high, gap=0.22 if f.landscape else 0.18, window_slots=7 if f.landscape else 6)
     side_h = SIDE_H if mode == "above" else 0.0
     fixed = 4 * PAD + (rows + 1) * g.row_h + 2 * ROW_GAP + 2 * FRAME_PAD + TITLE_H + CARD_GAP + side_h
-    bar_h = float(np.clip((band.height - fixed) / 4, 0.3, 0.85 if f.portrait else 0.6))
+    bar_h = float(np.clip((band.height - fixed) / 4, 0.3, 1.1 if f.portrait else 0.6))
     g = replace(g, bar_h=bar_h)
     spare = max(0.0, band.height - fixed - 4 * bar_h)
     card_y = band.bottom + spare / 2 + PAD + rows * g.row_h + ROW_GAP + g.down
@@ -295,3 +295,58 @@ def quoted_name(token: str, size: float, width: float) -> str:
         if text(s, size).width <= width:
             return s
     return f"“{token[:1]}…”"
+
+
+def caption_token(token: str) -> str:
+    """The token in quotes for a caption, or "the tracked token" when it is too long to sit in a line."""
+    s = f"“{token}”"
+    return s if text(s, BODY_SIZE).width <= frame().safe_width * 0.45 else "the tracked token"
+
+
+def stream_card(stage: JourneyStage, values, label: str, token: str) -> VectorStack:
+    """The tracked token's card on the stream, where the stage puts it: the token's name (quotes kept) in its label
+    column, layers side by side in each column (so updates stack beside the input)."""
+    g = stage.geo
+    card = VectorStack(g, values, STREAM, label, name=quoted_name(token, g.label_size, g.label_w - 0.1),
+                       name_color=RESULT, waterfall=True)
+    return card.shift(np.array([stage.card_x - card.panel.get_center()[0], stage.card_y, 0]))
+
+
+def stream_label(stream, card: VectorStack) -> VGroup:
+    """"residual stream" over the stream, left of the card, or nothing where there is no room for it."""
+    label = text("residual stream", NOTE_SIZE, STREAM).next_to(stream, UP, buff=0.1).align_to(stream, LEFT)
+    return label if label.get_right()[0] <= card.panel.get_left()[0] - 0.6 else VGroup()
+
+
+def place_overview(diagram, strip, band: Box, stage: JourneyStage) -> VGroup:
+    """The intro's picture: the block's diagram (the map at the top of a tall frame, else as large as the band
+    allows) and the sentence under it; returns the sentence, or nothing where it does not fit."""
+    room = stage.band if stage.map_box is not None else Box(band.left, band.right, band.bottom,
+                                                             band.top - diagram.height - 0.6)
+    if strip.width > band.width or strip.height > room.height:
+        strip = VGroup()  # no room for the sentence: the caption names the token
+    if stage.map_box is not None:  # the diagram is the map from the start
+        diagram.move_to(stage.map_box.center)
+        return strip.move_to(stage.band.center) if len(strip) else strip
+    diagram.scale(max(1.0, min(1.5, band.width / diagram.width, (band.height - strip.height - 0.6) / diagram.height)))
+    VGroup(diagram, *([strip] if len(strip) else [])).arrange(DOWN, buff=0.6).move_to(band.center)
+    return strip
+
+
+def read_column(card: VectorStack, differ: bool) -> int:
+    """The column to read a stacked card out by (rows: three terms, their sum, [out]): one whose terms, as drawn,
+    add up to the sum as drawn if any does; among those the largest sum, or (differ) where the sum and the last row
+    differ most."""
+    shown = card.geo.shown
+    rows = np.round([v[shown] for v, *_ in card.rows], 2)  # as drawn
+    exact = np.abs(np.round(rows[:3].sum(axis=0), 2) - rows[3]) < 1e-9
+    size = np.abs(rows[3] - rows[4]) if differ else np.abs(rows[3])
+    return shown[int(np.argmax(size + 100 * exact))]
+
+
+def closer(stream, card: VectorStack, band: Box) -> list:
+    """The stream and its card move to the middle of the band; the card grows to fill it (the last look)."""
+    k = max(1.0, min(1.4, (band.width - 1.0) / card.width, band.height / card.height))
+    x = float(np.clip(band.center[0], band.left + card.width * k / 2, band.right - card.width * k / 2))
+    dy = band.center[1] - card.get_center()[1]
+    return [stream.animate.shift(UP * dy), card.animate.scale(k).move_to(np.array([x, band.center[1], 0]))]
