@@ -29,9 +29,11 @@ WHERE = {"pre": "LN on the branches", "post": "LN on the stream"}
 NB = "\u00a0"  # keeps "σ = 0.85" on one line of a caption
 
 
-def stage_labels(norm: str) -> list[str]:
-    """The row label of each stage of the stream (journey.stages), for one placement."""
+def stage_labels(norm: str, short: bool = False) -> list[str]:
+    """The row label of each stage of the stream (journey.stages), for one placement (short: only the names)."""
     n = names(norm)
+    if short:
+        return [n.x, n.h, n.out] if norm == "pre" else [n.x, f"{n.x} + {n.attn}", n.h, f"{n.h} + {n.mlp}", n.out]
     if norm == "pre":
         return [n.x, f"{n.h} = {n.x} + {n.attn}", f"{n.out} = {n.h} + {n.mlp}"]
     return [n.x, f"{n.x} + {n.attn}", f"{n.h} = LN₁({n.x} + {n.attn})", f"{n.h} + {n.mlp}",
@@ -47,7 +49,7 @@ def ln_effect(before: float, after: float) -> str:
     s = f"σ{NB}{f2(before)}{NB}→{NB}{f2(after)}"
     if abs(after - 1) > 0.2:
         return s
-    return s + (": it was close to 1 already" if abs(before - after) < 0.1 else ", back near 1")
+    return s + (": it was close to 1 already" if abs(before - after) < 0.1 else ", a spread near 1")
 
 
 class NormPlacementScene(TraceScene):
@@ -210,10 +212,13 @@ class NormPlacementScene(TraceScene):
         of its numbers, its spread σ at the right; beside each post-norm LayerNorm, a mark from the sum's σ to its."""
         t, i, band = self.trace, self.trace.tracked, self.band
         stages = {k: [a[i] for _, a in j.stages] for k, j in self.journeys.items()}
-        labels = {k: stage_labels(k) for k in stages}
         vmax = float(max(np.abs(np.array(v)).max() for v in stages.values()))
-        g = self.geo = fit_table(t.config.d_model, band.width - 0.9, vmax, [s for k in labels for s in labels[k]],
-                                 label_above=frame().portrait)
+        for short in (False, True):  # the formulas as labels, unless they leave too few columns
+            labels = {k: stage_labels(k, short) for k in stages}
+            g = self.geo = fit_table(t.config.d_model, band.width - (0.9 if frame().landscape else 1.3), vmax,
+                                     [s for k in labels for s in labels[k]], label_above=frame().portrait)
+            if len(g.shown) >= min(t.config.d_model, 4):
+                break
         pitch, head_h, gap = g.row_h, 0.45, 0.25
         left = band.center[0] - (g.width + 0.9) / 2
         self.rows, self.marks, heads = {"pre": [], "post": []}, {}, VGroup()
@@ -262,8 +267,7 @@ class NormPlacementScene(TraceScene):
         tag_w = max(text(f"{s} {scientific(float(v[-1]), 2)}", SMALL_SIZE).width for v, s, _ in lines) + 0.3
         values = np.concatenate([pre, post])
         plot = LogPlot(Box(band.left, band.right - tag_w, band.bottom, band.top), len(pre), float(values.min()),
-                       float(values.max()), "‖∂loss/∂W‖ of each layer's weights at initialization (as in Xiong et "
-                                            "al., 2020)")
+                       float(values.max()), "‖∂loss/∂W‖ per layer at initialization (as in Xiong et al., 2020)")
         curves, tags, ends = VGroup(), VGroup(), VGroup()
         for v, name, color in lines:
             p = plot.point(len(v) - 1, float(v[-1]))

@@ -26,7 +26,7 @@ def expected(t, norm: str, label: str):
     b, i = t.placements[norm], t.tracked
     return {"x": b.x, "h = x + Δattn": b.h_attn, "out = h + Δmlp": b.out, "x + Δattn": b.x + b.attn_out,
             "h = LN₁(x + Δattn)": b.h_attn, "h + Δmlp": b.h_attn + b.ffn_out,
-            "out = LN₂(h + Δmlp)": b.out}[label][i]
+            "out = LN₂(h + Δmlp)": b.out, "h": b.h_attn, "out": b.out}[label][i]
 
 
 @pytest.mark.parametrize("name", ["default", "short", "max", "d32"])
@@ -59,7 +59,7 @@ def test_norm_placement_scene_shows_the_trace(monkeypatch, name):
         if m:
             before, after = float(m.group(1)), float(m.group(2))
             assert ("close to 1 already" in s) == (abs(after - 1) <= 0.2 and abs(before - after) < 0.1)
-            assert ("back near 1" in s) == (abs(after - 1) <= 0.2 and abs(before - after) >= 0.1)
+            assert ("a spread near 1" in s) == (abs(after - 1) <= 0.2 and abs(before - after) >= 0.1)
     assert any("updates differ" in s for s in said)  # Δattn, Δmlp are not the same vectors in the two halves
     assert np.abs(t.placements["pre"].attn_out - t.placements["post"].attn_out).max() > 0.01
 
@@ -124,3 +124,16 @@ def test_norm_placement_captions_fit_a_square_frame(monkeypatch):
         lines.append((len(wrap(s, BODY_SIZE, frame().safe_width)), caption_lines(), s)), orig(self, s, *a, **k)))
     dry_run(NormPlacementScene, monkeypatch, SENTENCES["max"], size=(480, 480))
     assert lines and all(n <= most for n, most, _ in lines), [s for n, most, s in lines if n > most]
+
+
+def test_norm_placement_square_table_keeps_columns_readable(monkeypatch):
+    """In a square frame the row labels shrink to the tensors' names, so that at least four columns of numbers are
+    shown; the numbers and σ are still the trace's."""
+    from norm_placement import NormPlacementScene
+
+    scene = dry_run(NormPlacementScene, monkeypatch, {}, size=(480, 480))
+    t = expected_trace({})
+    assert len(scene.geo.shown) >= 4 and scene.geo.number_size >= 18
+    for norm, label, cols, values, sigma in scene.snaps:
+        want = expected(t, norm, label)
+        assert np.allclose(values, np.round(want[cols], 2), atol=1e-9) and sigma == round(spread(want), 2)

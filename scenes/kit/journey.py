@@ -254,7 +254,7 @@ def stage_layout(band: Box, map_h: float | None, dims: int, vals, labels, layers
     right_room = PLUS_X + 0.2 + (1.0 if f.landscape else 0.5)
     low, high = min(0.0, float(np.min(vals))), max(0.0, float(np.max(vals)))
     g = fit_stack(dims, band.width - left_room - right_room, float(np.abs(vals).max()), labels, layers=layers,
-                  low=low, high=high, gap=0.22 if f.landscape else 0.18, window_slots=7 if f.landscape else 6)
+                  low=low, high=high, gap=0.22 if f.landscape else 0.18, window_slots=7 if f.landscape else (5 if f.portrait else 6))
     side_h = SIDE_H if mode == "above" else 0.0
     fixed = 4 * PAD + (rows + 1) * g.row_h + 2 * ROW_GAP + 2 * FRAME_PAD + TITLE_H + CARD_GAP + side_h
     bar_h = float(np.clip((band.height - fixed) / 4, 0.3, 1.1 if f.portrait else 0.6))
