@@ -57,15 +57,10 @@ class BlockScene(TraceScene):
         self.header = title(f"The {n.block}", f"{n.attn_step}      {n.mlp_step}")
         self.layout()
         self.play(FadeIn(self.header), FadeIn(self.diagram), FadeIn(self.strip))
-        if self.pre:
-            self.swap_caption("A pre-norm block adds two updates to the residual stream.")
-            self.wait(0.8)
-            self.swap_caption("First attention's (communication), then the MLP's (thinking), each after a LayerNorm.")
-        else:
-            self.swap_caption("A post-norm block adds two updates to the residual stream: attention's, then the MLP's.")
-            self.wait(0.8)
-            self.swap_caption("After each add, a LayerNorm on the stream itself normalizes it: LN₁, then LN₂.")
-        self.wait(1.0)
+        self.swap_caption("A pre-norm block adds two updates to the residual stream, attention's, then the MLP's, "
+                          "each after a LayerNorm." if self.pre else "A post-norm block adds attention's update, then "
+                          "the MLP's, each followed by a LayerNorm of the stream itself.")
+        self.wait(1.2)
         self.swap_caption(f"Every token goes through the same block. Follow {caption_token(tok)}.")
         self.wait(1.0)
 
@@ -79,7 +74,7 @@ class BlockScene(TraceScene):
         some = "" if shown_n == d else f"; {shown_n} of them are shown, “…” marks the rest"
         self.snap()
         self.swap_caption(f"Its vector x ({d} numbers{some}) rides on the residual stream.")
-        self.wait(1.0)
+        self.wait(0.8)
 
     def ln_branch(self, key: str):
         """Pre-norm: a copy of the stream vector peels off and goes through LN on the branch."""
@@ -92,7 +87,7 @@ class BlockScene(TraceScene):
         other = "attention" if key == "ln1" else "the MLP"
         self.swap_caption(f"{self.copy.rows[0][1]} is what {other} reads. The stream still holds {src}, unchanged.",
                           LN)
-        self.wait(1.0)
+        self.wait(0.8)
 
     def ln_stream(self, key: str):
         """Post-norm: the sum on the stream goes through LN on the stream itself."""
@@ -107,7 +102,7 @@ class BlockScene(TraceScene):
         self.through_ln(self.card, key, result, STREAM if key == "ln1" else RESULT)
         name = "LN₁" if key == "ln1" else "LN₂"
         self.swap_caption(f"{name} sits on the stream: the stream itself now holds {result} = {name}({label}).", LN)
-        self.wait(1.0)
+        self.wait(0.8)
 
     def attend(self):
         self.beat("attention")
@@ -125,13 +120,13 @@ class BlockScene(TraceScene):
             what = f"its own and the {i} earlier token{'s' + chr(39) if i > 1 else chr(39) + 's'} {n.ln1} vectors"
         self.play(FadeIn(reads), FadeIn(self.arcs), run_time=0.8)
         self.swap_caption(f"Attention: {caption_token(t.tracked_token)} reads {what}, with these weights.")
-        self.wait(1.0)
+        self.wait(0.8)
         self.play(*self.copy.morph(t.block.attn_out[i], n.attn, ATTN, recolor=True), run_time=1.2)
         self.snap()
         h, d = t.config.n_heads, t.config.d_model
         if h > 1:
             self.swap_caption(f"Each of its {h} heads weighs them its own way; the table shows their mean.", ATTN)
-            self.wait(1.0)
+            self.wait(0.8)
         self.swap_caption(f"Mixed by these weights and projected back to {d} numbers: attention's update {n.attn}.",
                           ATTN)
         self.wait(1.0)
@@ -155,7 +150,7 @@ class BlockScene(TraceScene):
         self.play(FadeIn(hidden), Create(into), run_time=0.8)
         self.swap_caption(f"The MLP works on {caption_token(t.tracked_token)} alone: {c.d_model} → {c.d_ff} numbers, "
                           f"GELU, then back to {c.d_model}.")
-        self.wait(1.0)
+        self.wait(0.8)
         self.play(Create(back), *self.copy.morph(t.block.ffn_out[i], n.mlp, MLP, recolor=True), run_time=1.2)
         self.snap()
         self.swap_caption(f"What comes back is the MLP's update {n.mlp}.", MLP)
@@ -174,7 +169,7 @@ class BlockScene(TraceScene):
         if branch == "mlp" and self.pre:  # the stream holds h (x + Δattn, stacked): its row says so
             anims += self.card.set_rows([(b.h_attn[i], n.h, STREAM)], tips=(b.h_attn[i], STREAM))
         self.settled(*anims, run_time=0.8)
-        self.settled(*self.card.stack_from(self.copy, f"+ {delta}", color), run_time=1.2, scene=True)
+        self.settled(*self.card.stack_from(self.copy, f"+ {delta}", color), run_time=1.0, scene=True)
         result = (n.h if branch == "attn" else n.out) if self.pre else f"{start} + {delta}"  # what the ⊕ gives
         total = j.sum1[i] if branch == "attn" else j.sum2[i]
         self.play(*self.card.add_row(total, f"= {result}", RESULT if result == n.out else STREAM), run_time=0.8)
@@ -182,7 +177,7 @@ class BlockScene(TraceScene):
         said = f"{result} = {start} + {delta}" if self.pre else f"the stream now holds {result}"
         also = f" {n.x} itself stays on the stream." if self.pre and branch == "attn" else ""
         self.swap_caption(f"At ⊕, {delta} is added column by column: {said}.{also}")
-        self.wait(1.2)
+        self.wait(1.0)
         self.left += [path.tip, path.plus]
 
     def read_out(self):
@@ -200,11 +195,11 @@ class BlockScene(TraceScene):
         drawn = [v[self.geo.shown.index(c)] for _, v in self.card.rows_shown()]  # that column, as drawn
         self.swap_caption(f"Read any column: {n.out} = {n.x} + {n.attn} + {n.mlp}." if self.pre else
                           f"Stack {n.x}, {n.attn} and {n.mlp} in each column: their sum is not {n.out}.", RESULT)
-        self.wait(1.2)
+        self.wait(1.0)
         self.play(Create(self.card.column_frame(c, RESULT)), run_time=0.6)
         but = "" if self.pre else f", but {n.out} = {drawn[4]:.2f}".replace("-", "−")
         self.swap_caption(f"This column: {column_sum(drawn[:3], drawn[3])}{but}.", RESULT)
-        self.wait(1.4)
+        self.wait(1.2)
         if self.pre:
             self.play(ShowPassingFlash(self.stream.copy().set_stroke(RESULT, width=9), time_width=0.5), run_time=1.2)
             self.swap_caption(f"{n.x} is still there, inside {n.out}: the stream is a direct path from input to "
@@ -212,7 +207,7 @@ class BlockScene(TraceScene):
         else:
             self.swap_caption(f"LN₁ and LN₂ sit on the stream, so {n.out} is not {n.x} plus two updates: every path "
                               f"from {n.x} to {n.out} goes through both.", STREAM)
-        self.wait(2.0)
+        self.wait(1.6)
 
     # ---------------------------------------------------------------- steps shared by the beats
 
@@ -232,8 +227,8 @@ class BlockScene(TraceScene):
                           "one per column).", LN)
         self.play(*card.morph(steps.normalized[i], STEP_LABELS[1]), run_time=0.9)
         self.snap()
-        self.play(*card.morph(steps.out[i], STEP_LABELS[2]), run_time=0.7)
-        self.play(*card.morph(steps.out[i], result, color, recolor=not stream), run_time=0.4)
+        self.play(*card.morph(steps.out[i], STEP_LABELS[2]), run_time=0.6)
+        self.play(*card.morph(steps.out[i], result, color, recolor=not stream), run_time=0.3)
         self.snap()
         self.left.append(self.box)
 
@@ -256,7 +251,7 @@ class BlockScene(TraceScene):
     def peel(self, values, label: str, frame_color, *also) -> VectorStack:
         copy = self.card.copy_card(values, STREAM, label, frame_color=frame_color)
         rise = UP * (self.stage.copy_y - self.stage.card_y)
-        self.play(*also, Create(self.branch), FadeIn(copy.shift(rise), shift=rise), run_time=1.2)
+        self.play(*also, Create(self.branch), FadeIn(copy.shift(rise), shift=rise), run_time=1.0)
         self.copy = copy
         self.snap()
         return copy

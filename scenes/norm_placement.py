@@ -220,6 +220,8 @@ class NormPlacementScene(TraceScene):
             if len(g.shown) >= min(t.config.d_model, 4):
                 break
         pitch, head_h, gap = g.row_h, 0.45, 0.25
+        if frame().portrait:  # a tall frame: air between the rows, up to the band's height
+            pitch += float(np.clip((band.height * 0.85 - 2 * head_h - gap - 8 * pitch - 0.7) / 8, 0, 0.3))
         left = band.center[0] - (g.width + 0.9) / 2
         self.rows, self.marks, heads = {"pre": [], "post": []}, {}, VGroup()
         y = 0.0
@@ -250,7 +252,7 @@ class NormPlacementScene(TraceScene):
             self.notes = VGroup(*[paragraph(s, NOTE_SIZE, band.width, MUTED, align=LEFT) for s in keep])
             if not keep:
                 break
-            self.notes.arrange(DOWN, aligned_edge=LEFT, buff=0.08).next_to(self.table, DOWN, buff=0.12)
+            self.notes.arrange(DOWN, aligned_edge=LEFT, buff=0.08).next_to(self.table, DOWN, buff=0.2)
             self.notes.align_to(np.array([left, 0, 0]), LEFT)
             if VGroup(self.table, self.notes).height <= band.height:
                 break

@@ -346,7 +346,7 @@ def read_column(card: VectorStack, differ: bool) -> int:
 
 def closer(stream, card: VectorStack, band: Box) -> list:
     """The stream and its card move to the middle of the band; the card grows to fill it (the last look)."""
-    k = max(1.0, min(1.4, (band.width - 1.0) / card.width, band.height / card.height))
+    k = max(1.0, min(1.4, (band.width - 0.5) / card.width, band.height / card.height))
     x = float(np.clip(band.center[0], band.left + card.width * k / 2, band.right - card.width * k / 2))
     dy = band.center[1] - card.get_center()[1]
     return [stream.animate.shift(UP * dy), card.animate.scale(k).move_to(np.array([x, band.center[1], 0]))]
