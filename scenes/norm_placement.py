@@ -3,47 +3,63 @@
 Pre-norm:  h = x + Attn(LN₁(x));  out = h + MLP(LN₂(h))   (LN on the branches; the stream only gets updates added).
 Post-norm: h = LN₁(x + Attn(x));  out = LN₂(h + MLP(h))   (LN on the stream; it is normalized after every add).
 The same input and weights go through both (trace.placements); the tracked token's stream is followed step by step.
+The takeaway shows the trace's deep-stack measurement: each layer's weight gradient at initialization (trace.depth).
+Every beat ends on a complete picture (a slide); what it leaves goes when the next beat starts.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Create, Dot, Indicate, SurroundingRectangle, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, Arrow, Create, Dot, Indicate, SurroundingRectangle, VGroup
 
 from blockmath.journey import journeys
 from kit.base import TraceScene
+from kit.columns import fit_table, table_row
 from kit.diagram import BlockDiagram
 from kit.fast import FadeIn, FadeOut
 from kit.layout import Box, content_band
-from kit.matrices import CellMatrix, fit_cells
 from kit.names import names
-from kit.style import BODY_SIZE, INK, LN, MUTED, NOTE_SIZE, NUMBER_SIZE, RESULT, SMALL_SIZE, STREAM, frame
-from kit.text import number, shown, text
-from kit.widgets import center_on_line, label_text, paragraph, title
+from kit.plots import LogPlot
+from kit.style import BODY_SIZE, INK, LN, MUTED, NOTE_SIZE, POST_NORM, RESULT, SMALL_SIZE, STREAM, frame
+from kit.text import scientific, shown, text
+from kit.widgets import paragraph, title
 
 HEADS = {"pre": ("Pre-norm", "GPT-2 and most LLMs since"), "post": ("Post-norm", "the original Transformer, 2017")}
 WHERE = {"pre": "LN on the branches", "post": "LN on the stream"}
-ROW_GAP = 0.5  # between the pre-norm rows and the post-norm rows of the table
+NB = "\u00a0"  # keeps "σ = 0.85" on one line of a caption
 
 
-def stage_labels(norm: str) -> tuple[str, str, str]:
+def stage_labels(norm: str, short: bool = False) -> list[str]:
+    """The row label of each stage of the stream (journey.stages), for one placement (short: only the names)."""
     n = names(norm)
+    if short:
+        return [n.x, n.h, n.out] if norm == "pre" else [n.x, f"{n.x} + {n.attn}", n.h, f"{n.h} + {n.mlp}", n.out]
     if norm == "pre":
-        return n.x, f"{n.h} = {n.x} + {n.attn}", f"{n.out} = {n.h} + {n.mlp}"
-    return n.x, f"{n.h} = LN₁({n.x} + {n.attn})", f"{n.out} = LN₂({n.h} + {n.mlp})"
+        return [n.x, f"{n.h} = {n.x} + {n.attn}", f"{n.out} = {n.h} + {n.mlp}"]
+    return [n.x, f"{n.x} + {n.attn}", f"{n.h} = LN₁({n.x} + {n.attn})", f"{n.h} + {n.mlp}",
+            f"{n.out} = LN₂({n.h} + {n.mlp})"]
 
 
 def f2(v: float) -> str:
     return f"{v:.2f}"
 
 
+def ln_effect(before: float, after: float) -> str:
+    """What a LayerNorm did to the stream's spread, in words that follow the numbers."""
+    s = f"σ{NB}{f2(before)}{NB}→{NB}{f2(after)}"
+    if abs(after - 1) > 0.2:
+        return s
+    return s + (": it was close to 1 already" if abs(before - after) < 0.1 else ", a spread near 1")
+
+
 class NormPlacementScene(TraceScene):
     def construct(self):
         self.journeys = journeys(self.trace)  # both placements step by step: sums, stages, spreads
+        self.left = []  # what a beat leaves for its last look; it goes when the next beat starts
         self.intro()
         self.diagrams()
-        self.pre_branch()
-        self.post_stream()
+        self.rings("pre")
+        self.rings("post")
         self.stream_values()
         self.takeaway()
 
@@ -53,89 +69,93 @@ class NormPlacementScene(TraceScene):
         self.beat("intro")
         self.header = title("Pre-norm vs post-norm", "where LayerNorm sits (same input, same weights)")
         self.band = content_band(self.header)
-        self.play(FadeIn(self.header))
-        self.swap_caption("Two ways to wire the same block around the residual stream.")
-        self.wait(0.8)
+        self.build_diagrams()
+        streams = [m for k in ("pre", "post") for m in (self.heads[k], self.diagram[k].stream, self.diagram[k].ends)]
+        self.play(FadeIn(self.header), *[FadeIn(m) for m in streams], run_time=1.0)
+        self.swap_caption("Two ways to wire the same block around the residual stream: the same x goes in.")
+        self.wait(1.2)
 
     def diagrams(self):
         self.beat("diagrams")
-        self.build_diagrams()
         for k in ("pre", "post"):
             d = self.diagram[k]
-            self.play(FadeIn(self.heads[k]), Create(d.stream), run_time=0.8)
-            self.play(*[FadeIn(m) for m in d if m is not d.stream], FadeIn(self.formulas[k]), run_time=0.9)
+            rest = [m for m in d if m is not d.stream and m is not d.ends]
+            self.play(*[FadeIn(m) for m in rest], FadeIn(self.formulas[k]), run_time=0.9)
         self.swap_caption("Same boxes, same ⊕: only where the two LayerNorms sit differs.")
-        self.wait(1.0)
+        self.wait(1.2)
 
-    def pre_branch(self):
-        self.beat("pre-norm")
-        d = self.diagram["pre"]
-        self.swap_caption("Pre-norm: LN₁ and LN₂ sit on the branches. The stream itself is never normalized.", LN)
-        rings = VGroup(*[SurroundingRectangle(d.boxes[k], color=RESULT, buff=0.07) for k in ("ln1", "ln2")])
-        self.play(Create(rings), *[Indicate(d.boxes[k], color=RESULT) for k in ("ln1", "ln2")])
+    def rings(self, k: str):
+        self.beat(f"{k}-norm")
+        d = self.diagram[k]
+        ring = VGroup(*[SurroundingRectangle(d.boxes[b], color=RESULT, buff=0.07) for b in ("ln1", "ln2")])
+        self.play(*[FadeOut(m) for m in self.left], Create(ring), *[Indicate(d.boxes[b], color=RESULT)
+                                                                    for b in ("ln1", "ln2")])
+        self.left = [ring]
+        if k == "pre":
+            self.swap_caption("Pre-norm: LN₁ and LN₂ sit on the branches. The stream itself is never normalized.", LN)
+        else:
+            self.swap_caption("Post-norm: LN₁ and LN₂ sit on the stream, which is normalized again after every add.",
+                              LN)
         self.play(self.pulse(d))
         self.wait(1.2)
-        self.play(FadeOut(rings), run_time=0.4)
-
-    def post_stream(self):
-        self.beat("post-norm")
-        d = self.diagram["post"]
-        self.swap_caption("Post-norm: LN₁ and LN₂ sit on the stream, which is normalized again after every add.", LN)
-        rings = VGroup(*[SurroundingRectangle(d.boxes[k], color=RESULT, buff=0.07) for k in ("ln1", "ln2")])
-        self.play(Create(rings), *[Indicate(d.boxes[k], color=RESULT) for k in ("ln1", "ln2")])
-        self.play(self.pulse(d))
-        self.wait(1.2)
-        self.play(FadeOut(rings), run_time=0.4)
 
     def stream_values(self):
         self.beat("stream-values")
-        t, i = self.trace, self.trace.tracked
-        j = self.journeys
-        if not frame().portrait:
-            self.play(FadeOut(VGroup(*self.heads.values(), *self.diagram.values(), *self.formulas.values())))
+        t, i, sp = self.trace, self.trace.tracked, {k: j.spread[:, self.trace.tracked] for k, j in
+                                                     self.journeys.items()}
+        gone = [FadeOut(m) for m in self.left]
+        gone.append(FadeOut(VGroup(*self.heads.values(), *self.diagram.values(), *self.formulas.values())))
         self.build_table()
         pre, post = self.rows["pre"], self.rows["post"]
-        self.play(FadeIn(self.table_heads), FadeIn(self.sigma_head), FadeIn(pre[0]), FadeIn(post[0]))
-        sp = {k: j[k].spread[:, i] for k in j}  # [stages]: pre x, h, out; post x, x+Δattn, h, h+Δmlp, out
-        tok = t.tracked_token
-        self.swap_caption(f"Follow the stream of “{tok}” through both: the same x, with spread σ = {f2(sp['pre'][0])}."
-                          if text(tok, BODY_SIZE).width < 2.5 else
-                          f"Follow the tracked token through both: the same x, with spread σ = {f2(sp['pre'][0])}.")
+        self.play(*gone, FadeIn(self.table_heads), FadeIn(pre[0]), FadeIn(post[0]), run_time=0.8)
+        who = f"“{t.tracked_token}”" if text(t.tracked_token, BODY_SIZE).width < 2.5 else "the tracked token"
+        self.swap_caption(f"Follow the stream of {who} through both: the same x, with spread "
+                          f"σ{NB}={NB}{f2(sp['pre'][0])}.")
         self.snap()
         self.wait(1.0)
-        self.play(FadeIn(pre[1]), run_time=0.8)
-        self.play(FadeIn(pre[2]), run_time=0.8)
+        self.play(FadeIn(pre[1]), run_time=0.6)
+        self.play(FadeIn(pre[2]), run_time=0.6)
         self.snap()
         self.swap_caption(f"Pre-norm only adds to its stream: σ goes {f2(sp['pre'][0])} → {f2(sp['pre'][1])} → "
                           f"{f2(sp['pre'][2])}.", STREAM)
-        self.wait(1.8)
-        for r, (add, ln) in ((1, (1, 2)), (2, (3, 4))):
-            self.play(FadeIn(post[r]), run_time=0.8)
+        self.wait(1.6)
+        for r, key in ((1, "LN₁"), (3, "LN₂")):
+            self.play(FadeIn(post[r]), run_time=0.6)
+            self.play(FadeIn(post[r + 1]), FadeIn(self.marks[r]), run_time=0.8)
             self.snap()
-            key = "LN₁" if r == 1 else "LN₂"
-            self.swap_caption(f"Post-norm adds, then {key} normalizes the stream itself: σ {f2(sp['post'][add])} → "
-                              f"{f2(sp['post'][ln])}.", LN)
-            anims = self.normalize(r)
-            old, new = post[r], self.rows["post"][r]
-            ring = SurroundingRectangle(VGroup(old[0], old[2], old[3], new[2], new[3]), color=LN, buff=0.06)
-            self.play(Create(ring), *anims, run_time=1.4)
-            self.snap()
-            self.wait(1.2)
-            self.play(FadeOut(ring), run_time=0.4)
+            self.swap_caption(f"Post-norm adds, then {key} normalizes the stream itself: "
+                              f"{ln_effect(sp['post'][r], sp['post'][r + 1])}.", LN)
+            self.wait(1.6)
+        self.play(FadeIn(self.notes), run_time=0.6)
+        self.swap_caption("The updates differ too: post-norm's branches read x and h, pre-norm's LN₁(x) and "
+                          "LN₂(h).")
+        self.wait(1.6)
 
     def takeaway(self):
         self.beat("takeaway")
-        self.swap_caption("Pre-norm: LN on the branches, the stream keeps every update.", RESULT)
+        pre, post = (next(c for c in self.trace.depth if c.norm == k and c.skip) for k in ("pre", "post"))
+        n = len(pre.weight_grad_norm)
+        self.build_plot(pre.weight_grad_norm, post.weight_grad_norm)
+        self.play(FadeOut(self.table), FadeIn(self.plot.frame), run_time=0.8)
+        self.play(Create(self.plot.curves), FadeIn(self.plot.tags), run_time=1.4)
+        self.swap_caption(f"A stack of {n} such blocks at initialization: each layer's weight gradient, pre-norm "
+                          "against post-norm.")
         self.wait(1.6)
-        self.swap_caption("Post-norm: LN on the stream, which is normalized after every add.", RESULT)
-        self.wait(1.6)
-        self.swap_caption("At initialization, post-norm's weight gradients are largest near the output (Xiong et al., "
-                          "2020).", RESULT)
-        self.wait(2.0)
-        self.swap_caption("So post-norm needs a learning-rate warm-up; pre-norm's untouched stream can train without "
-                          "one.", RESULT)
-        self.wait(2.0)
-        self.swap_caption("GPT-2 and most LLMs since use pre-norm: LN on the branches.", RESULT)
+        a, b = (scientific(float(c.weight_grad_norm[-1]), 2) for c in (post, pre))
+        ratio = float(post.weight_grad_norm[-1] / pre.weight_grad_norm[-1])
+        self.play(FadeIn(self.plot.ends), run_time=0.6)
+        if ratio >= 1.5:
+            self.swap_caption(f"Near the output (layer {n - 1}), post-norm's is {ratio:.1f}× pre-norm's: {a} against "
+                              f"{b}.", RESULT)
+        else:
+            self.swap_caption(f"Here they end close, {a} and {b}; in large models post-norm's are far larger there "
+                              "(Xiong et al., 2020).", RESULT)
+        self.wait(1.8)
+        self.swap_caption("Large gradients near the output make the first steps unstable: post-norm needs a "
+                          "learning-rate warm-up.", RESULT)
+        self.wait(1.8)
+        self.swap_caption("Pre-norm, with LN on the branches, can train without a warm-up: GPT-2 and most LLMs "
+                          "since use pre-norm.", RESULT)
         self.wait(2.0)
 
     # ---------------------------------------------------------------- helpers
@@ -146,33 +166,15 @@ class NormPlacementScene(TraceScene):
         self.add(dot)
         return dot.animate(run_time=1.4, remover=True).move_to(d.stops[-1])
 
-    def normalize(self, r: int):
-        """Post-norm's row r goes from the sum on the stream to its LayerNorm (cells, σ and label switch)."""
-        t, i = self.trace, self.trace.tracked
-        after = t.placements["post"].h_attn if r == 1 else t.placements["post"].out
-        sigma = self.journeys["post"].spread[2 if r == 1 else 4, i]
-        m, lab, sig = self.post_matrix, self.labels["post"][r], self.sigmas["post"][r]
-        values = m.values_full.copy()
-        values[r] = after[i]
-        new_label = self.row_label(stage_labels("post")[r], m, r)
-        new_sigma = self.sigma_number(sigma, m, r)
-        m.values_full = values
-        anims = [m.animate_to(values, rows=[r]), FadeOut(lab), FadeIn(new_label), FadeOut(sig), FadeIn(new_sigma)]
-        self.labels["post"][r], self.sigmas["post"][r] = new_label, new_sigma
-        self.rows["post"][r] = VGroup(*self.rows["post"][r][:-2], new_label, new_sigma)
-        return anims
-
     def snap(self):
-        """Record the table as drawn: (row label, values shown, σ shown) per visible row (for the tests)."""
+        """Record the table as drawn: (placement, row label, columns, values shown, σ shown) per visible row."""
         self.snaps = getattr(self, "snaps", [])
+        family = set(self.get_mobject_family_members())
         for k in ("pre", "post"):
-            m = self.matrices[k]
-            vals = m.values_shown()
-            for r in range(3):
-                if self.labels[k][r] in self.mobjects or any(self.labels[k][r] in x.get_family()
-                                                               for x in self.mobjects):
-                    self.snaps.append((k, self.labels[k][r].text_info.source, m.cols_shown,
-                                       list(vals[r]), shown(self.sigmas[k][r])))
+            for row in self.rows[k]:
+                if row.side in family and row.side.fill_rgbas[0, 3] > 0:
+                    self.snaps.append((k, row.label.text_info.source, self.geo.shown,
+                                       [shown(m) for m in row.numbers], shown(row.side)))
 
     # ---------------------------------------------------------------- layout
 
@@ -191,8 +193,8 @@ class NormPlacementScene(TraceScene):
                 d = BlockDiagram(k)
                 if d.width + formulas.width + 0.6 > band.width:
                     d = BlockDiagram.compact(k)
-                row = VGroup(d, formulas).arrange(RIGHT, buff=0.6)
-                g = VGroup(head, row).arrange(DOWN, buff=0.25, aligned_edge=LEFT)
+                g = VGroup(head, VGroup(d, formulas).arrange(RIGHT, buff=0.6)).arrange(DOWN, buff=0.25,
+                                                                                      aligned_edge=LEFT)
             else:  # name, diagram, formulas, one under the other
                 d = BlockDiagram.compact(k, stream_label=frame().portrait)
                 if not frame().portrait:
@@ -204,75 +206,81 @@ class NormPlacementScene(TraceScene):
         gap = (band.height - sum(g.height for g in groups)) / 2
         both.arrange(DOWN, buff=float(np.clip(gap, 0.15, 1.2)), aligned_edge=LEFT if wide else np.zeros(3))
         both.move_to(band.center)
-        self.table_band = band
-        if frame().portrait:  # the diagrams stay at the top; the table goes under them
-            both.arrange(DOWN, buff=0.35).move_to(band.center).align_to(np.array([0, band.top, 0]), UP)
-            self.table_band = Box(band.left, band.right, band.bottom, both.get_bottom()[1] - 0.5)
 
     def build_table(self):
-        """One matrix per placement, rows x, after the attention step, after the MLP step; σ of each row at the
-        right. Post-norm's rows first show the sum on the stream, then its LayerNorm."""
-        t, i, band = self.trace, self.trace.tracked, self.table_band
-        pl, j = t.placements, self.journeys
-        sigma_w = 0.8
-        for size in (SMALL_SIZE, NOTE_SIZE):  # the row labels' size: the larger one if every column still fits
-            label_w = max(text(s, size).width for k in ("pre", "post") for s in stage_labels(k)) + 0.15
-            if band.width - label_w - sigma_w >= t.config.d_model * 0.5:
-                break
-        self.label_size, self.label_w = size, label_w
-        heads_h = 2 * 0.45 + ROW_GAP + 0.45  # the two headings, the gap, a note under the table
-        fit = fit_cells(6, t.config.d_model, band.width - label_w - sigma_w, band.height - heads_h, places=2,
-                        max_cell=0.62)
-        stages = {"pre": [pl["pre"].x[i], pl["pre"].h_attn[i], pl["pre"].out[i]],
-                  "post": [pl["post"].x[i], j["post"].sum1[i], j["post"].sum2[i]]}  # post: the sums first
-        sig = {"pre": j["pre"].spread[:, i], "post": j["post"].spread[[0, 1, 3], i]}
+        """A block of rows per placement: each stage of the stream (post-norm: the sum, then its LayerNorm), a window
+        of its numbers, its spread σ at the right; beside each post-norm LayerNorm, a mark from the sum's σ to its."""
+        t, i, band = self.trace, self.trace.tracked, self.band
+        stages = {k: [a[i] for _, a in j.stages] for k, j in self.journeys.items()}
         vmax = float(max(np.abs(np.array(v)).max() for v in stages.values()))
-        self.matrices, self.labels, self.sigmas, self.rows = {}, {}, {}, {}
-        heads, blocks = VGroup(), VGroup()
+        for short in (False, True):  # the formulas as labels, unless they leave too few columns
+            labels = {k: stage_labels(k, short) for k in stages}
+            g = self.geo = fit_table(t.config.d_model, band.width - (0.9 if frame().landscape else 1.3), vmax,
+                                     [s for k in labels for s in labels[k]], label_above=frame().portrait)
+            if len(g.shown) >= min(t.config.d_model, 4):
+                break
+        pitch, head_h, gap = g.row_h, 0.45, 0.25
+        if frame().portrait:  # a tall frame: air between the rows, up to the band's height
+            pitch += float(np.clip((band.height * 0.85 - 2 * head_h - gap - 8 * pitch - 0.7) / 8, 0, 0.3))
+        left = band.center[0] - (g.width + 0.9) / 2
+        self.rows, self.marks, heads = {"pre": [], "post": []}, {}, VGroup()
+        y = 0.0
         for k in ("pre", "post"):
-            m = CellMatrix(np.array(stages[k]), vmax, fit.cell_w, fit.cell_h, cols=fit.cols, places=2,
-                           number_size=fit.number_size)
-            m.values_full = np.array(stages[k])
             head = VGroup(text(HEADS[k][0], SMALL_SIZE, INK, weight="BOLD"), text(WHERE[k], SMALL_SIZE, LN))
-            head.arrange(RIGHT, buff=0.25, aligned_edge=DOWN)
-            head.next_to(m, UP, buff=0.2).align_to(m.get_left() + LEFT * label_w, LEFT)
-            self.matrices[k] = m
+            head.arrange(RIGHT, buff=0.25, aligned_edge=DOWN).move_to(np.array([left, y - head_h / 2, 0]), LEFT)
             heads.add(head)
-            blocks.add(VGroup(head, m))
-        blocks.arrange(DOWN, buff=ROW_GAP, aligned_edge=RIGHT)
-        width = label_w + self.matrices["pre"].width + sigma_w  # labels | cells | σ, centred in the band
-        blocks.set_y(band.center[1])
-        blocks.shift(RIGHT * (band.center[0] - width / 2 + label_w - self.matrices["pre"].get_left()[0]))
-        for k in ("pre", "post"):
-            m = self.matrices[k]
-            self.labels[k] = [self.row_label(s, m, r) for r, s in enumerate(self.first_labels(k))]
-            self.sigmas[k] = [self.sigma_number(sig[k][r], m, r) for r in range(3)]
-            self.rows[k] = [VGroup(m.row(r), m.row_numbers(r), self.labels[k][r], self.sigmas[k][r])
-                            for r in range(3)]
-            self.rows[k][0].add(m.gaps)  # the "…" column belongs to no row: it comes with the first
-        self.post_matrix = self.matrices["post"]
+            y -= head_h
+            for r, (v, lab) in enumerate(zip(stages[k], labels[k])):
+                y -= pitch
+                sigma = self.journeys[k].spread[r, i]
+                self.rows[k].append(table_row(g, v, lab, sigma, left, y + g.line_h / 2, label_color=STREAM))
+            y -= gap
+        sig = self.rows["pre"][0].side
+        heads.add(text("σ", SMALL_SIZE, MUTED).move_to(np.array([sig.get_center()[0], heads[0].get_center()[1], 0])))
+        for r, key in ((1, "LN₁"), (3, "LN₂")):  # the LayerNorm takes the sum's σ to its own
+            a, b = self.rows["post"][r].side, self.rows["post"][r + 1].side
+            x = a.get_right()[0] + 0.2
+            arrow = Arrow(np.array([x, a.get_center()[1], 0]), np.array([x, b.get_center()[1], 0]), buff=0.02,
+                          color=LN, stroke_width=3, max_tip_length_to_length_ratio=0.4, tip_length=0.12)
+            self.marks[r] = VGroup(arrow, text(key, NOTE_SIZE, LN).next_to(arrow, RIGHT, buff=0.08))
         self.table_heads = heads
-        self.sigma_head = VGroup(text("σ", SMALL_SIZE, MUTED).move_to(
-            [self.sigmas["pre"][0].get_center()[0], heads[0].get_center()[1], 0]))
+        self.table = VGroup(heads, *self.rows["pre"], *self.rows["post"], *self.marks.values())
         d = t.config.d_model
-        if len(fit.cols) < d:  # the spread is over every dimension, not only those shown
-            note = paragraph(f"σ: the spread of all {d} numbers, not only those shown", NOTE_SIZE,
-                             band.right - heads[1].get_left()[0], MUTED, align=LEFT)
-            self.sigma_head.add(note.next_to(blocks, DOWN, buff=0.2).align_to(heads[1], LEFT))
+        notes = [f"σ: the spread of all {d} numbers, not only those shown."] if len(g.shown) < d else []
+        notes.insert(0, "Δattn, Δmlp: each block's own updates (different inputs).")
+        for keep in (notes, notes[1:]):  # the first note only if there is room (the caption says it too)
+            self.notes = VGroup(*[paragraph(s, NOTE_SIZE, band.width, MUTED, align=LEFT) for s in keep])
+            if not keep:
+                break
+            self.notes.arrange(DOWN, aligned_edge=LEFT, buff=0.08).next_to(self.table, DOWN, buff=0.2)
+            self.notes.align_to(np.array([left, 0, 0]), LEFT)
+            if VGroup(self.table, self.notes).height <= band.height:
+                break
+        self.table.add(self.notes)
+        self.table.move_to(np.array([self.table.get_center()[0], band.center[1], 0]))
 
-    def first_labels(self, norm: str) -> tuple[str, str, str]:
-        n = names(norm)
-        if norm == "pre":
-            return stage_labels("pre")
-        return n.x, f"{n.x} + {n.attn}", f"{n.h} + {n.mlp}"
-
-    def row_label(self, s: str, m: CellMatrix, r: int):
-        y = m.cell(r, m.cols_shown[0]).get_center()[1]
-        lab = label_text(s, self.label_size, self.label_w, STREAM)
-        center_on_line(lab, y)
-        return lab.align_to(m.get_left() + LEFT * 0.15, RIGHT)
-
-    def sigma_number(self, v: float, m: CellMatrix, r: int):
-        y = m.cell(r, m.cols_shown[0]).get_center()[1]
-        return number(v, 2, NUMBER_SIZE, MUTED).move_to([m.get_right()[0] + 0.5, y, 0])
-
+    def build_plot(self, pre, post):
+        """Each layer's ‖∂loss/∂W‖ at initialization on a log scale, pre-norm (STREAM) and post-norm (POST_NORM),
+        named at their right ends (.tags); .ends: the last layer's values, marked and written beside the names."""
+        band, f = self.band, frame()
+        if f.portrait:  # not taller than wide
+            band = Box(band.left, band.right, band.center[1] - band.width / 2, band.center[1] + band.width / 2)
+        lines = [(pre, "pre-norm", STREAM), (post, "post-norm", POST_NORM)]
+        tag_w = max(text(f"{s} {scientific(float(v[-1]), 2)}", SMALL_SIZE).width for v, s, _ in lines) + 0.3
+        values = np.concatenate([pre, post])
+        plot = LogPlot(Box(band.left, band.right - tag_w, band.bottom, band.top), len(pre), float(values.min()),
+                       float(values.max()), "‖∂loss/∂W‖ per layer at initialization (as in Xiong et al., 2020)")
+        curves, tags, ends = VGroup(), VGroup(), VGroup()
+        for v, name, color in lines:
+            p = plot.point(len(v) - 1, float(v[-1]))
+            curves.add(plot.curve(v, color))
+            tags.add(text(name, SMALL_SIZE, color).next_to(p, RIGHT, buff=0.15))
+            ends.add(VGroup(Dot(p, radius=0.07, color=color), text(scientific(float(v[-1]), 2), SMALL_SIZE, color)))
+        lo, hi = sorted(tags, key=lambda m: m.get_center()[1])
+        apart = 0.45 - (hi.get_center()[1] - lo.get_center()[1])
+        if apart > 0:  # the two names would touch: move them apart
+            lo.shift(DOWN * apart / 2), hi.shift(UP * apart / 2)
+        for tag, end in zip(tags, ends):
+            end[1].next_to(tag, RIGHT, buff=0.12)
+        plot.frame, plot.curves, plot.tags, plot.ends = VGroup(*plot.submobjects), curves, tags, ends
+        self.plot = plot

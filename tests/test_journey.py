@@ -39,13 +39,18 @@ def test_journey_retraces_the_block(norm):
     ln2_in = bt.h_attn if norm == "pre" else bt.h_attn + bt.ffn_out
     assert np.allclose(j.ln2.out, ref.layer_norm(ln2_in.tolist(), p.ln2_gamma, p.ln2_beta), atol=TOL)
     assert np.allclose(j.sum2, bt.h_attn + bt.ffn_out, atol=TOL)
+    direct = [[a + b + c for a, b, c in zip(r, s, u)] for r, s, u in zip(x.tolist(), bt.attn_out.tolist(),
+                                                                      bt.ffn_out.tolist())]
+    assert np.allclose(j.direct, direct, atol=TOL)  # x plus both updates, by hand
     if norm == "pre":  # what each branch reads, and out = x + both updates
         assert np.allclose(j.ln1.out, bt.ln1, atol=TOL) and np.allclose(j.ln2.out, bt.ln2, atol=TOL)
         assert np.allclose(bt.out, x + bt.attn_out + bt.ffn_out, atol=TOL)
         assert [n for n, _ in j.stages] == ["x", "h", "out"]
+        assert np.allclose(j.direct, bt.out, atol=TOL)
     else:  # the stream's LayerNorms give h and out
         assert np.allclose(j.ln1.out, bt.h_attn, atol=TOL) and np.allclose(j.ln2.out, bt.out, atol=TOL)
         assert [n for n, _ in j.stages] == ["x", "sum1", "h", "sum2", "out"]
+        assert np.abs(j.direct - bt.out).max() > 0.1  # post-norm's out is not x plus the two updates
     for (_, a), s in zip(j.stages, j.spread):
         assert np.allclose(s, [math.sqrt(sum((v - sum(r) / len(r)) ** 2 for v in r) / len(r)) for r in a.tolist()])
 

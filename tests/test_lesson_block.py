@@ -4,6 +4,8 @@ Dry runs (nothing is drawn or encoded). Every row of numbers on the two cards (t
 goes through the branch) is compared with the trace, rounded as drawn and in the window of dimensions shown; the
 expected values are computed here from the block's own tensors (LayerNorm by hand), not read from the journey."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -36,7 +38,8 @@ def expected_rows(t, beat: str):
     ln = ln_steps(x if pre else s1, p.ln1_gamma, p.ln1_beta) if first else \
         ln_steps(h if pre else s2, p.ln2_gamma, p.ln2_beta)
     rows = {"x": x, "+ Δattn": a, "Δattn": a, "h": h, "+ Δmlp": m, "Δmlp": m, "= h": h, "= out": out, "out": out,
-            "LN₁(x)": ln["out"], "LN₂(h)": ln["out"], "x + Δattn": s1, "h + Δmlp": s2, "=": s1 if first else s2}
+            "LN₁(x)": ln["out"], "LN₂(h)": ln["out"], "x + Δattn": s1, "h + Δmlp": s2, "= x + Δattn": s1,
+            "= h + Δmlp": s2, "= sum": x + a + m}
     rows.update({k: ln[v] for k, v in STEPS.items()})
     return rows
 
@@ -85,18 +88,52 @@ def texts(mob) -> list[str]:
     return [m.text_info.source for m in mob.get_family() if getattr(m, "text_info", None) is not None]
 
 
+def beats_of(monkeypatch, scene_cls):
+    """Record, per beat, the scene's plays and waits in order ("play" or ("wait", seconds))."""
+    calls = {}
+    orig_beat, orig_play, orig_wait = scene_cls.beat, scene_cls.play, scene_cls.wait
+
+    def beat(self, name):
+        calls[name] = []
+        return orig_beat(self, name)
+
+    def play(self, *a, **k):
+        if calls and not (len(a) == 1 and isinstance(a[0], manim.Wait)):  # (wait plays a Wait)
+            calls[list(calls)[-1]].append("play")
+        return orig_play(self, *a, **k)
+
+    def wait(self, duration=1.0, *a, **k):
+        if calls:
+            calls[list(calls)[-1]].append(("wait", duration))
+        return orig_wait(self, duration, *a, **k)
+
+    monkeypatch.setattr(scene_cls, "beat", beat)
+    monkeypatch.setattr(scene_cls, "play", play)
+    monkeypatch.setattr(scene_cls, "wait", wait)
+    return calls
+
+
+def assert_slides(calls):
+    """Every beat is a slide that ends on a still picture: its last call holds the screen (no fade runs into the
+    beat's last frame), and what it leaves is cleared by the next beat, not at its own end."""
+    for name, seq in calls.items():
+        assert seq and seq[-1] != "play" and seq[-1][1] >= 0.5, (name, seq[-3:])
+
+
 @pytest.mark.parametrize("norm", ["pre", "post"])
 def test_block_is_true_for_its_norm(monkeypatch, norm):
     """Title, formulas, diagram and captions follow the norm; the displayed numbers re-add under the displayed
     formula: h = x + Δattn column by column and out = x + Δattn + Δmlp for pre-norm; for post-norm the stream shows
-    x + Δattn, then LN₁ of it, and out is LN₂(h + Δmlp), which is not x plus the two updates."""
+    x + Δattn, then LN₁ of it, and out is LN₂(h + Δmlp), which is not x plus the two updates (shown side by side)."""
     from block import BlockScene
 
     from kit.names import names
 
     said = captions(monkeypatch)
+    calls = beats_of(monkeypatch, BlockScene)
     env = {"BLOCKMATH_NORM": norm}
     scene, t = dry_run(BlockScene, monkeypatch, env), expected_trace(env)
+    assert_slides(calls)
     n = names(norm)
     head = texts(scene.header)
     assert any(f"{norm}-norm block" in s for s in head) and any(n.attn_step in s and n.mlp_step in s for s in head)
@@ -106,22 +143,59 @@ def test_block_is_true_for_its_norm(monkeypatch, norm):
     on_stream = [abs(boxes[k].get_center()[1] - scene.diagram.stream_y()) < 1e-6 for k in ("ln1", "ln2")]
     assert on_stream == ([False, False] if norm == "pre" else [True, True])
     adds = [rows for beat, card, _, rows in scene.snaps if card == "stream" and beat.startswith("add-")]
-    for rows in adds:  # every ⊕ on screen: the displayed last row is the displayed rows above it, added
+    for rows in adds:  # every ⊕ on screen: the displayed last row is the displayed rows above it, added, and named
         *terms, (label, total) = rows
-        assert label.startswith("=")
+        assert label.startswith("= ") and len(label) > 2
         assert np.allclose(np.sum([v for _, v in terms], axis=0), total, atol=0.005 * len(terms) + 1e-9)
+    labels = {beat: [lab for lab, _ in rows] for beat, card, _, rows in scene.snaps if card == "stream"}
+    b, i, cols = t.block, t.tracked, scene.card.geo.shown
     final = scene.snaps[-1][3]
-    labels = [label for label, _ in final]
+    drawn = dict(final)
+    x_row = np.round(b.x[i][cols], 2)
+    assert np.allclose(drawn["x"], x_row, atol=1e-9)  # x is on the last slide: the input, read against out
     if norm == "pre":
-        assert labels == ["x", "+ Δattn", "+ Δmlp", "= out"]
+        assert labels["ln2"] == labels["mlp"] == ["x", "+ Δattn", "= h"]  # LN₂(h) with h beside it
+        assert labels["add-mlp"] == ["h", "+ Δmlp", "= out"]  # out = h + Δmlp, with an h row
+        assert [lab for lab, _ in final] == ["x", "+ Δattn", "+ Δmlp", "= out"]
         assert any("out = x + Δattn + Δmlp" in s for s in said)
         assert not any("LN₁, then LN₂" in s or "not x plus" in s for s in said)
+        assert not any("near zero" in s or "almost unchanged" in s for s in said)  # nothing on screen says so
+        assert "x is still there, inside out" in said[-1]  # the last claim: the x row is in out, column by column
     else:
-        assert labels == ["h + Δmlp", "out"]
+        assert labels["add-attention"][-1] == "= x + Δattn" and labels["add-mlp"][-1] == "= h + Δmlp"
+        assert labels["ln1"] == ["x + Δattn", "h"] and labels["ln2"] == ["h + Δmlp", "out"]  # before and after LN
+        assert [lab for lab, _ in final] == ["x", "+ Δattn", "+ Δmlp", "= sum", "out"]
         assert any("not x plus two updates" in s for s in said)
         assert not any("x + Δattn + Δmlp" in s for s in said)
-        b, i, cols = t.block, t.tracked, scene.card.geo.shown
-        two_updates = np.round((b.x[i] + b.attn_out[i] + b.ffn_out[i])[cols], 2)
-        assert np.abs(np.array(final[1][1]) - two_updates).max() > 0.05  # the claim holds for what is shown
+        assert not any("Pre-norm" in s or "GPT-2" in s or "direct path" in s for s in said)  # a post-norm ending
+        direct = b.x[i] + b.attn_out[i] + b.ffn_out[i]  # by hand
+        assert np.allclose(drawn["= sum"], np.round(direct[cols], 2), atol=1e-9)
+        assert np.abs(np.array(drawn["out"]) - drawn["= sum"]).max() > 0.05  # the claim holds for what is shown
         ln = ln_steps(np.array(b.h_attn[i] + b.ffn_out[i]), t.params.ln2_gamma, t.params.ln2_beta)["out"]
-        assert np.allclose(final[1][1], np.round(ln[cols], 2), atol=1e-9)  # out = LN₂ of the sum shown above it
+        assert np.allclose(drawn["out"], np.round(ln[cols], 2), atol=1e-9)  # out = LN₂ of h + Δmlp
+    column = next(s for s in said if s.startswith("This column: "))  # one column read out, numbers as drawn
+    m = re.match(r"This column: (.+?) ([=≈]) (−?\d+\.\d\d)", column)
+    terms = [float(v) for v in m.group(1).replace("− ", "-").replace("+ ", "").replace("−", "-").split()]
+    total = float(m.group(3).replace("−", "-"))
+    rows = [np.array(v) for _, v in final]
+    k = [j for j in range(len(cols)) if np.allclose(terms, [r[j] for r in rows[:3]]) and np.isclose(total, rows[3][j])]
+    assert len(terms) == 3 and k, column
+    assert (m.group(2) == "=") == bool(np.isclose(round(sum(terms), 2), total))
+    if norm == "post":
+        assert f"but out = {rows[4][k[0]]:.2f}".replace("-", "−") in column
+
+
+def test_block_captions_fit_a_square_frame(monkeypatch):
+    """No caption needs more lines than the caption zone keeps free (3 in a square frame), for either norm."""
+    from block import BlockScene
+
+    from kit.style import BODY_SIZE, frame
+    from kit.widgets import caption_lines, wrap
+
+    lines = []
+    orig = BlockScene.swap_caption
+    monkeypatch.setattr(BlockScene, "swap_caption", lambda self, s, *a, **k: (
+        lines.append((len(wrap(s, BODY_SIZE, frame().safe_width)), caption_lines(), s)), orig(self, s, *a, **k)))
+    for norm in ("pre", "post"):
+        dry_run(BlockScene, monkeypatch, {"BLOCKMATH_NORM": norm, **SENTENCES["max"]}, size=(480, 480))
+        assert lines and all(n <= most for n, most, _ in lines), [s for n, most, s in lines if n > most]

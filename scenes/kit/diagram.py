@@ -9,10 +9,10 @@ Colours follow the visual language: stream STREAM, LayerNorm LN, attention (its 
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, Arrow, Dot, VGroup, VMobject
+from manim import DOWN, LEFT, RIGHT, Arrow, Dot, SurroundingRectangle, VGroup, VMobject
 
 from kit.names import names
-from kit.style import ATTN, LN, MLP, NOTE_SIZE, SMALL_SIZE, STREAM
+from kit.style import ATTN, LN, MLP, NOTE_SIZE, RESULT, SMALL_SIZE, STREAM
 from kit.text import text
 from kit.widgets import component_box, plus_node
 
@@ -76,7 +76,7 @@ class BlockDiagram(VGroup):
             forks.add(Dot(np.array([fork, 0, 0]), radius=0.06, color=color))
             self.plus.add(plus_node(np.array([join, 0, 0]), PLUS_R))
             tag = text(n.attn if branch == "attn" else n.mlp, NOTE_SIZE, color)  # inside the branch's U
-            tag.next_to(np.array([join, (rise - BOX_H / 2 + PLUS_R) / 2, 0]), LEFT, buff=0.1)
+            tag.next_to(np.array([join, (rise - BOX_H / 2 + PLUS_R) / 2, 0]), LEFT, buff=0.16)
             self.deltas[branch] = tag
             deltas.add(tag)
             x = join + PLUS_R + lead
@@ -111,6 +111,13 @@ class BlockDiagram(VGroup):
 
     def box_outline(self, key: str):
         return self.boxes[key].box
+
+    def ring(self, key: str, color=RESULT) -> SurroundingRectangle:
+        """A frame marking one part of the drawing, where it is now: a box ("ln1", "attn", "ln2", "mlp"), an ⊕
+        ("plus1", "plus2") or the whole stream ("stream", with its ends)."""
+        part = {"plus1": self.plus[0], "plus2": self.plus[-1], "stream": VGroup(self.stream, self.ends)}.get(key)
+        return SurroundingRectangle(self.boxes[key] if part is None else part, color=color, buff=0.06,
+                                    stroke_width=3)
 
     @classmethod
     def compact(cls, norm: str, **kwargs) -> BlockDiagram:

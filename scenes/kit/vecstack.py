@@ -16,7 +16,6 @@ from kit.columns import (  # noqa: F401
     StackGeometry,
     fit_stack,
 )
-from kit.fast import FadeIn
 from kit.style import INK, MUTED, NOTE_SIZE, PANEL
 from kit.text import number, shown, text
 from kit.widgets import center_on_line, label_text
@@ -34,9 +33,11 @@ from manim import (
 
 
 class Dim(Animation):
-    """Fade a part of a group out without removing it from the scene (so the group stays whole); detach it after."""
+    """Fade a part of a group out (or in, appear=True) without removing it from the scene or adding it to it, so
+    the group stays whole (the scene would split it into its parts); detach it after a fade out."""
 
-    def __init__(self, mob, **kwargs):
+    def __init__(self, mob, appear: bool = False, **kwargs):
+        self.appear = appear
         super().__init__(mob, **kwargs)
 
     def begin(self):
@@ -48,12 +49,17 @@ class Dim(Animation):
         return VMobject()
 
     def interpolate_mobject(self, alpha: float) -> None:
-        k = 1 - self.rate_func(alpha)
+        k = self.rate_func(alpha) if self.appear else 1 - self.rate_func(alpha)
         for m, fill, stroke in self.saved:
             if len(m.fill_rgbas) == len(fill):
                 m.fill_rgbas[:, 3] = fill * k
             if len(m.stroke_rgbas) == len(stroke):
                 m.stroke_rgbas[:, 3] = stroke * k
+
+
+def Show(mob, **kwargs) -> Dim:  # noqa: N802 (an animation)
+    """Fade in a part the card already holds (it stays a part: the card is not split in the scene)."""
+    return Dim(mob, appear=True, **kwargs)
 
 
 def _set_bar(bar: Rectangle, x: float, y0: float, y1: float, w: float) -> None:
@@ -111,6 +117,10 @@ class VectorStack(VGroup):
         p.move_to(np.array([g.width / 2 - PAD, g.up + PAD - h / 2, 0]) + self._o())
         return p
 
+    def panel_for(self, n_rows: int) -> RoundedRectangle:
+        """The card's panel as it would be with n_rows rows (to frame the card before a row comes in)."""
+        return self._panel(n_rows)
+
     def _slot(self, k: int) -> tuple[float, float]:
         """Offset from the column's centre and width of layer k's bars."""
         g = self.geo
@@ -154,15 +164,19 @@ class VectorStack(VGroup):
 
     # ---------------------------------------------------------------- changes (each returns animations)
 
-    def morph(self, values, label: str | None = None, color=None, recolor: bool = False) -> Animation:
-        """A one-layer card takes new values: bars resize, numbers (and the label) switch halfway, in place;
-        recolor: its frame takes the new colour too (a copy that became an update)."""
-        assert len(self.layers) == 1 and len(self.rows) == 1
+    def morph(self, values, label: str | None = None, color=None, recolor: bool = False,
+              new_row: bool = False) -> list[Animation]:
+        """A one-layer card takes new values: its bars resize and its last row's numbers (and label) switch halfway,
+        in place; new_row: the values come in as a new row under the others instead (the rows above stay, so the
+        change reads row against row); recolor: its frame takes the new colour too (a copy that became an update)."""
+        assert len(self.layers) == 1
         old, new = self.layers[0][0], np.asarray(values, float)
         g, o = self.geo, self._o()
-        bars, row = self.segments[0], self.row_mobs[0]
-        color = color if color is not None else self.rows[0][2]
-        target = self._row(new, label or self.rows[0][1], color, 0)
+        k = len(self.rows) if new_row else len(self.rows) - 1
+        color = color if color is not None else self.rows[-1][2]
+        label = label or self.rows[-1][1]
+        bars, row = self.segments[0], self.row_mobs[-1]
+        target = self._row(new, label, color, k)
         shown_cols = [(j, c) for j, c in enumerate(g.cols) if c is not None]
         dx, w = self._slot(0)
         done = []
@@ -177,6 +191,8 @@ class VectorStack(VGroup):
                 if recolor:
                     self.panel.set_stroke(color)
                     self.zero.set_stroke(color)
+                if new_row:
+                    return
                 for n, m in zip(row.numbers, target.numbers):
                     n.set_value(m.get_value()).set_color(color).move_to(m.get_center())
                 info = target.label.text_info
@@ -184,8 +200,12 @@ class VectorStack(VGroup):
                 row.label.text_info = info
 
         self.layers[0] = [new, color]
-        self.rows[0] = [new, label or self.rows[0][1], color]
-        return UpdateFromAlphaFunc(self, step)
+        if not new_row:
+            self.rows[k] = [new, label, color]
+            return [UpdateFromAlphaFunc(self, step)]
+        self.row_mobs.add(target)
+        self.rows.append([new, label, color])
+        return [UpdateFromAlphaFunc(self, step), Show(target), Transform(self.panel, self._panel(len(self.rows)))]
 
     def stack_from(self, source: VectorStack, label: str, color) -> list[Animation]:
         """Land a one-layer card (an update) on this one: its bars become segments on this card's tips, column for
@@ -193,7 +213,7 @@ class VectorStack(VGroup):
         values = source.layers[0][0]
         segs = self._segments(values, color, self.total(), len(self.layers))
         row = self._row(values, label, color, len(self.rows))
-        anims = [Transform(source.segments[0], segs), Dim(source.row_mobs[0]), FadeIn(row),
+        anims = [Transform(source.segments[0], segs), Dim(source.row_mobs[0]), Show(row),
                  Transform(self.panel, self._panel(len(self.rows) + 1))]
         anims += [Dim(m) for m in (source.panel, source.zero, source.bar_gap, source.name)]
         self.add(row)  # drawn now; settle files it with the rows
@@ -205,12 +225,12 @@ class VectorStack(VGroup):
     def add_row(self, values, label: str, color, tips: bool = True) -> list[Animation]:
         """A row of numbers (a result such as h = x + Δ) under the others, with marks at the stack's tips."""
         row = self._row(values, label, color, len(self.rows))
-        anims = [Transform(self.panel, self._panel(len(self.rows) + 1)), FadeIn(row)]
+        anims = [Transform(self.panel, self._panel(len(self.rows) + 1)), Show(row)]
         self.row_mobs.add(row)
         if tips:
             marks = self._tips(values, color)
             self.marks.add(marks)
-            anims.append(FadeIn(marks))
+            anims.append(Show(marks))
         self.rows.append([np.asarray(values, float), label, color])
         return anims
 
@@ -241,12 +261,12 @@ class VectorStack(VGroup):
                 base = base + np.asarray(v, float)
             self.layers = [[np.asarray(v, float), c] for v, c in layers]
         self.add(*new_segs, *new_rows)  # drawn now; settle files them
-        anims += [FadeIn(m) for m in new_segs + new_rows]
+        anims += [Show(m) for m in new_segs + new_rows]
         anims.append(Transform(self.panel, self._panel(len(rows))))
         if tips is not None:
             marks = self._tips(*tips)
             self.marks.add(marks)
-            anims.append(FadeIn(marks))
+            anims.append(Show(marks))
         self.rows = [[np.asarray(v, float), lab, c] for v, lab, c in rows]
         self._pending.append(("replace", old, new_rows, new_segs))
         return anims
@@ -270,6 +290,17 @@ class VectorStack(VGroup):
                 self.segments.add(*new_segs)
         self._pending = []
         return self
+
+    def column_frame(self, c: int, color) -> RoundedRectangle:
+        """A frame around dimension c's column (c shown): its bars and its number in every row, wherever the card
+        was moved or scaled since."""
+        j = [d for d in self.geo.cols if d is not None].index(c)
+        k = self.panel.width / self.geo.width  # how much the card was scaled
+        nums = VGroup(*[m.numbers[j] for m in self.row_mobs])
+        top, bottom = self.panel.get_top()[1] - 0.05 * k, nums.get_bottom()[1] - 0.08 * k
+        x = self._o()[0] + self.geo.col_x(list(self.geo.cols).index(c)) * k
+        return RoundedRectangle(width=self.geo.col_w * k * 0.98, height=top - bottom, corner_radius=0.06,
+                                stroke_color=color, stroke_width=3).move_to(np.array([x, (top + bottom) / 2, 0]))
 
     # ---------------------------------------------------------------- what is on screen (for the tests)
 

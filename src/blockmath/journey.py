@@ -27,6 +27,7 @@ class Journey:
     ln2: LayerNormSteps
     sum1: Array  # [T, d] x + Δattn: what the first ⊕ puts on the stream
     sum2: Array  # [T, d] h + Δmlp: what the second ⊕ puts on the stream
+    direct: Array  # [T, d] x + Δattn + Δmlp: the input plus both updates (pre-norm: out; post-norm: not out)
     stages: tuple[tuple[str, Array], ...]  # (name, [T, d]) each state of the stream, input to output
     spread: Array  # [S, T] the standard deviation of each stage's row (S = len(stages))
 
@@ -35,6 +36,7 @@ def block_journey(bt: BlockTrace, params: BlockParams) -> Journey:
     """The journey through a block already computed by core.block (same weights): LN steps, sums, stream stages."""
     sum1 = bt.x + bt.attn_out  # [T, d]
     sum2 = bt.h_attn + bt.ffn_out  # [T, d]
+    direct = bt.x + bt.attn_out + bt.ffn_out  # [T, d]
     if bt.norm == "pre":
         ln1 = layer_norm_steps(bt.x, params.ln1_gamma, params.ln1_beta)
         ln2 = layer_norm_steps(bt.h_attn, params.ln2_gamma, params.ln2_beta)
@@ -44,7 +46,7 @@ def block_journey(bt: BlockTrace, params: BlockParams) -> Journey:
         ln2 = layer_norm_steps(sum2, params.ln2_gamma, params.ln2_beta)
         stages = (("x", bt.x), ("sum1", sum1), ("h", bt.h_attn), ("sum2", sum2), ("out", bt.out))
     spread = np.stack([a.std(axis=-1) for _, a in stages])  # [S, T]
-    return Journey(bt.norm, ln1, ln2, sum1, sum2, stages, spread)
+    return Journey(bt.norm, ln1, ln2, sum1, sum2, direct, stages, spread)
 
 
 def journeys(trace) -> dict[str, Journey]:
