@@ -115,3 +115,23 @@ def test_a_bold_title_wraps_to_the_frame_in_bold():
         configure_frame()
         t = title("LayerNorm: each row on its own")
         assert len(t[0]) > 1 and all(line.width <= frame().safe_width for line in t[0])
+
+
+def test_a_half_written_svg_in_manims_text_folder_does_not_break_a_text(tmp_path, monkeypatch):
+    """manim keeps Pango's SVG of each text in a shared folder: a file there left empty (another process writing it
+    at that moment, or a render killed mid-write) must not break the text, now or in any later render."""
+    from kit import text as kit_text
+    from kit.style import FONT
+    from manim import config
+
+    monkeypatch.setattr(config, "text_dir", str(tmp_path))
+    monkeypatch.setattr(kit_text, "_OUTLINES", {})
+    s = "half-written −0.123"
+    good = np.concatenate(kit_text.outlines(s, FONT, 23))
+    svgs = list(tmp_path.glob("*.svg"))
+    assert svgs, "manim wrote no SVG where the test looked"
+    for f in svgs:
+        f.write_bytes(b"")
+    monkeypatch.setattr(kit_text, "_OUTLINES", {})
+    assert np.array_equal(np.concatenate(kit_text.outlines(s, FONT, 23)), good)
+    assert config.text_dir == str(tmp_path)  # the folder is given back

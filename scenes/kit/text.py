@@ -10,14 +10,16 @@ import functools
 import hashlib
 import math
 import os
+import tempfile
 import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import manimpango
 import numpy as np
-from manim import DecimalNumber, Text, VGroup, VMobject
+from manim import DecimalNumber, Text, VGroup, VMobject, config
 from manim import __version__ as manim_version
 
 from kit.style import BODY_SIZE, FONT, INK, MONO, NUMBER_SIZE
@@ -70,7 +72,7 @@ def outlines(s: str, font: str, size: float, weight: str = "NORMAL") -> list[np.
                 return _OUTLINES[key]
         except (OSError, ValueError, KeyError):
             pass  # not cached yet (or unreadable): build it
-    glyphs = [m.points for m in Text(s, font=font, font_size=size, weight=weight).family_members_with_points()]
+    glyphs = [m.points for m in _pango_text(s, font, size, weight).family_members_with_points()]
     _OUTLINES[key] = glyphs
     if path is not None:
         try:
@@ -81,6 +83,22 @@ def outlines(s: str, font: str, size: float, weight: str = "NORMAL") -> list[np.
         except OSError:
             pass  # a cache that cannot be written only costs time
     return glyphs
+
+
+def _pango_text(s: str, font: str, size: float, weight: str) -> Text:
+    """manim's Text, which keeps Pango's SVG in manim's text folder. A file there can be half-written: another
+    process writing it at the same moment, or a render killed while writing it (it would then break every later
+    render of that text). On such a file, draw again into a folder of our own."""
+    try:
+        return Text(s, font=font, font_size=size, weight=weight)
+    except ElementTree.ParseError:
+        shared = config.text_dir
+        with tempfile.TemporaryDirectory(prefix="blockmath-text-") as own:
+            config.text_dir = own
+            try:
+                return Text(s, font=font, font_size=size, weight=weight)
+            finally:
+                config.text_dir = shared
 
 
 def text(s: str, size: float = BODY_SIZE, color=INK, mono: bool = False, weight: str = "NORMAL",

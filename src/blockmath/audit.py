@@ -82,12 +82,16 @@ _WORKER_MEDIA = ""  # this process's own manim media folder: manim writes an SVG
 # processes sharing one would read each other's half-written files
 
 
-def _init_worker(cache: str, scratch: str) -> None:
+def _init_worker(cache: str, scratch: str, pool: bool = False) -> None:
     global _WORKER_MEDIA
     _WORKER_MEDIA = str(Path(scratch) / f"manim-{os.getpid()}")
     sys.path.insert(0, str(scenes_dir()))
     os.environ["BLOCKMATH_GLYPH_CACHE"] = cache
     os.environ.setdefault("BLOCKMATH_FAST", "1")
+    if pool:  # texts made while a lesson module is imported (before audit_one's tempconfig) go there too
+        import manim
+
+        manim.config.media_dir = _WORKER_MEDIA
 
 
 def run(lessons: list[str], settings: list[Setting], jobs: int, cache: Path, log=print) -> list[str]:
@@ -98,7 +102,8 @@ def run(lessons: list[str], settings: list[Setting], jobs: int, cache: Path, log
             _init_worker(str(cache), scratch)
             results = [audit_one(*p) for p in pairs]
         else:
-            with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(str(cache), scratch)) as pool:
+            with ProcessPoolExecutor(jobs, initializer=_init_worker,
+                                     initargs=(str(cache), scratch, True)) as pool:
                 results = list(pool.map(audit_one, *zip(*pairs)))
     offences = [line for r in results for line in r]
     for (lesson, s), r in zip(pairs, results):
