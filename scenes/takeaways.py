@@ -9,14 +9,14 @@ from manim import DOWN, LEFT, RIGHT, UP, Create, Indicate, Line, RoundedRectangl
 
 from blockmath.depth import ALIKE, GAP_FLOOR
 from kit.base import TraceScene
-from kit.depthtext import factor, gap_text, nobreak
+from kit.depthtext import at_least, factor, gap_text, nobreak
 from kit.fast import FadeIn
 from kit.layout import Box, content_band, place
 from kit.matrices import CellMatrix, fit_cells, shown_indices, window
 from kit.names import names
 from kit.plots import LogPlot
 from kit.stack import StackedBars, legend_swatch
-from kit.style import INK, LN, MLP, MUTED, NO_RESIDUAL, NOTE_SIZE, PANEL, RESULT, SMALL_SIZE, STREAM, frame
+from kit.style import INK, LN, MLP, NO_RESIDUAL, NOTE_SIZE, PANEL, RESULT, SMALL_SIZE, STREAM, frame
 from kit.text import text
 from kit.widgets import component_box, paragraph, title
 
@@ -222,7 +222,7 @@ def depth_words(pre, plain, r: float, L: int, tokens: bool) -> list[str]:
         k = plain.alike_from
         if pre.closest_gap >= ALIKE:
             lines.append(f"With x + …, the tokens stay apart through {L} pre-norm blocks: 1 − cos ≥ "
-                         f"{gap_text(pre.closest_gap)} at every layer.")
+                         f"{at_least(pre.closest_gap)} at every layer.")
         else:
             lines.append(f"With x + …, 1 − cos between the tokens falls to {gap_text(pre.closest_gap)} in {L} pre-norm "
                          f"blocks.")

@@ -239,6 +239,12 @@ def test_words_follow_the_numbers_in_every_case():
         "Without the residual, layer 0's gradient has passed back through 47 blocks: it collapses to 1.00 × 10⁻⁴ of "
         "pre-norm's."]
     assert "shrinks to 0.23 of pre-norm's" in plain_words(0.23, plain, 48)[0]
+    assert "shrinks to 0.012 of pre-norm's" in plain_words(0.0119, plain, 48)[0]  # 'Hello world'
+    # lower bounds are rounded down, never up: 0.4796 is "at least 0.47", not 0.48
+    assert "1 − cos is at least 0.47 at every layer" in pre_gap_words(fake(pre, gap=[0.5, 0.4796, 0.6]), 3)
+    assert "no layer gets less than 0.39 of" in pre_words(fake(pre, [3.0, 0.3996, 1.0]), 3)
+    assert "1 − cos ≥ 0.47" in takeaway_points(fake(pre, [1.0, 0.8, 1.0], [0.5, 0.4796, 0.6]), plain, near_pre, 1.0, 3)[0]
+
     grown = plain_words(2.35, fake(plain, gap=[0.5, 1e-3, 1e-9]), 48)
     assert "did not shrink here: it is 2.4 times pre-norm's" in grown[0] and "from layer 1 on" in grown[1]
     assert len(plain_words(1.14, fake(plain, gap=[0.5, 0.3, 0.2]), 48)) == 1  # no forward harm to point at
