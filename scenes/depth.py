@@ -26,6 +26,7 @@ PLAIN_STEPS = ("h = Attn(LN₁(x))", "out = MLP(LN₂(h))")  # a pre-norm block 
 SHORT = {("pre", True): "pre-norm", ("post", True): "post-norm", ("pre", False): "no residual"}  # names in tables
 TABLE_PITCH = 0.4  # between the rows of the readout table
 FAINT = 0.4  # opacity of the bars for branches at full size
+READ, DRAW = 1.1, 1.2  # seconds a caption stays before the next step (narration holds longer); to draw a curve
 GRAD_TITLE = "‖∂loss/∂W‖ per layer (log scale)"  # W: all six weight matrices of the layer
 GAP_TITLE = "1 − cos between tokens (mean over pairs, log scale)"
 
@@ -64,16 +65,16 @@ class DepthScene(TraceScene):
         self.play(FadeIn(self.header))
         self.play(LaggedStart(*[FadeIn(c, shift=RIGHT * 0.3) for c in cards], lag_ratio=0.3))
         self.swap_caption(f"Three stacks of {self.L} blocks: same input, same weights, before any training.")
-        self.wait(1.5)
+        self.wait(READ)
         for line in path_words():
             self.swap_caption(*line)
-            self.wait(1.5)
+            self.wait(READ)
 
     def tokens(self):
         self.beat("tokens")
         if len(self.trace.tokens) < 2:
             self.swap_caption("One token: no pair of tokens to compare, so the check of how alike they get is skipped.")
-            self.wait(1.5)
+            self.wait(READ)
             return
         floor = any(np.any(c.token_gap < GAP_FLOOR) for c in self.trace.depth)
         self.gaps = self.plot_beat(GAP_TITLE, lambda c: c.gap_drawn, [[self.pre], [self.plain], [self.post]],
@@ -83,9 +84,9 @@ class DepthScene(TraceScene):
         self.swap_caption("Forward first: how different the tokens' vectors are at each layer's input (0: they all "
                           "point one way).")
         for c, words in ((self.plain, plain_gap_words), (self.pre, pre_gap_words), (self.post, post_gap_words)):
-            self.play(Create(self.gaps.curves[c.label]), FadeIn(self.gaps.table.rows[c.label]), run_time=2.0)
+            self.play(Create(self.gaps.curves[c.label]), FadeIn(self.gaps.table.rows[c.label]), run_time=DRAW)
             self.swap_caption(words(c, self.L), color(c))
-            self.wait(2.0)
+            self.wait(READ)
 
     def direct_path(self):
         self.beat("direct-path")
@@ -99,26 +100,24 @@ class DepthScene(TraceScene):
         self.swap_caption(f"Backward at the start: how strongly the loss pushes each layer's weights W, layer "
                           f"{self.L - 1} down to 0.")
         for c in (self.plain, self.pre):
-            self.play(Create(self.curves[c.label]), FadeIn(self.table.rows[c.label]), run_time=2.0)
+            self.play(Create(self.curves[c.label]), FadeIn(self.table.rows[c.label]), run_time=DRAW)
         for line in plain_words(self.trace.depth_plain_over_pre, self.plain, self.L):
             self.swap_caption(line, NO_RESIDUAL)
-            self.wait(2.0)
+            self.wait(READ)
         self.swap_caption(pre_words(self.pre, self.L), STREAM)
-        self.wait(2.0)
+        self.wait(READ)
 
     def pre_vs_post(self):
         self.beat("pre-vs-post")
         self.play(FadeOut(self.curves[self.plain.label]), FadeOut(self.table.rows[self.plain.label]))
-        self.swap_caption(f"Post-norm, same weights: a LayerNorm on the stream after every add, "
-                          f"{names('post').attn_step}.", POST_NORM)
-        self.play(Create(self.curves[self.post.label]), FadeIn(self.table.rows[self.post.label]), run_time=2.0)
-        self.swap_caption(post_words(self.post, self.L), POST_NORM)
-        self.wait(2.0)
+        self.play(Create(self.curves[self.post.label]), FadeIn(self.table.rows[self.post.label]), run_time=DRAW)
+        self.swap_caption(f"Post-norm, same weights: {post_words(self.post, self.L)}", POST_NORM)
+        self.wait(READ)
         self.tops = VGroup(*[Dot(self.plot.point(self.L - 1, c.weight_grad_norm[-1]), radius=0.08, color=color(c))
                              for c in (self.pre, self.post)])  # the two gradients the comparison is about
         for i, line in enumerate(warmup_words(self.trace.depth_post_over_pre, self.post, self.L)):
             self.swap_caption(*line, *([FadeIn(self.tops, scale=2.0)] if i == 0 else []))
-            self.wait(2.5)
+            self.wait(READ + 0.5)
 
     def near_zero(self):
         self.beat("near-zero")
@@ -137,7 +136,7 @@ class DepthScene(TraceScene):
                   *[FadeIn(r.near_label) for r in self.chart.rows])
         for line in near_zero_words(self.trace.depth_near_zero):
             self.swap_caption(*line)
-            self.wait(2.0)
+            self.wait(READ)
 
     def takeaway(self):
         self.beat("takeaway")
@@ -155,9 +154,9 @@ class DepthScene(TraceScene):
                 break
         self.summary.points = points
         self.play(FadeOut(self.chart), FadeIn(head))
-        self.play(LaggedStart(*[FadeIn(i, shift=RIGHT * 0.2) for i in items], lag_ratio=0.4), run_time=2.0)
+        self.play(LaggedStart(*[FadeIn(i, shift=RIGHT * 0.2) for i in items], lag_ratio=0.4), run_time=1.5)
         self.swap_caption("The residual path: every block adds to x instead of replacing it.", STREAM)
-        self.wait(2.5)
+        self.wait(READ + 0.5)
 
     # ---------------------------------------------------------------- widgets
 

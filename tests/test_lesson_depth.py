@@ -171,7 +171,7 @@ def test_captions_say_what_the_numbers_show(monkeypatch, runs, name):
     pre, post, plain = t.depth
     L = t.config.depth
     expected = [*[s for s, _ in path_words()], *plain_words(t.depth_plain_over_pre, plain, L), pre_words(pre, L),
-                post_words(post, L), *[s for s, _ in warmup_words(t.depth_post_over_pre, post, L)],
+                f"Post-norm, same weights: {post_words(post, L)}", *[s for s, _ in warmup_words(t.depth_post_over_pre, post, L)],
                 *[s for s, _ in near_zero_words(t.depth_near_zero)]]
     if len(t.tokens) > 1:
         expected += [plain_gap_words(plain, L), pre_gap_words(pre, L), post_gap_words(post, L)]

@@ -104,10 +104,10 @@ def pre_words(c, L: int) -> str:
 def post_words(c, L: int) -> str:
     r = c.top_over_bottom
     if c.weight_trend == "grows":
-        return f"Post-norm's gradients grow toward the output: at layer {L - 1} they are {factor(r)} times layer 0's."
+        return f"its gradients grow toward the output; layer {L - 1}'s is {factor(r)} times layer 0's."
     if c.weight_trend == "shrinks":
-        return f"Post-norm's gradients shrink toward the output: layer 0's is {factor(1 / r)} times layer {L - 1}'s."
-    return f"Post-norm: layer {L - 1}'s gradient is within 2× of layer 0's here."
+        return f"its gradients shrink toward the output; layer 0's is {factor(1 / r)} times layer {L - 1}'s."
+    return f"layer {L - 1}'s gradient is within 2× of layer 0's here."
 
 
 def warmup_words(q: float, post, L: int) -> list[tuple[str, object]]:
