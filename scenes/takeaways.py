@@ -1,33 +1,24 @@
-"""TakeawaysScene: four things to remember, each a panel with a small live visual from the trace; the panels fill
-the frame (2 × 2 in wide and square frames, stacked in a tall one)."""
+"""TakeawaysScene: four things to remember, each a panel with a small live visual from the trace; the four panels
+fill the frame from the start (side by side in a wide frame, 2 × 2 in a square one, stacked in a tall one) and each
+beat brings its picture to life. The fourth summarises the depth lesson with the same quantity."""
 
 from __future__ import annotations
 
 import numpy as np
-from manim import (
-    DOWN,
-    LEFT,
-    RIGHT,
-    UP,
-    Create,
-    Dot,
-    Indicate,
-    Line,
-    RoundedRectangle,
-    SurroundingRectangle,
-    VGroup,
-    VMobject,
-)
+from manim import DOWN, LEFT, RIGHT, UP, Create, Indicate, Line, RoundedRectangle, SurroundingRectangle, VGroup
 
+from blockmath.depth import ALIKE, GAP_FLOOR
 from kit.base import TraceScene
+from kit.depthtext import at_least, factor, gap_text, nobreak
 from kit.fast import FadeIn
 from kit.layout import Box, content_band, place
-from kit.matrices import CellMatrix, fit_cells, window
+from kit.matrices import CellMatrix, fit_cells, shown_indices, window
 from kit.names import names
+from kit.plots import LogPlot
 from kit.stack import StackedBars, legend_swatch
-from kit.style import INK, LN, MLP, MUTED, NOTE_SIZE, PANEL, RESULT, SMALL_SIZE, STREAM, frame
-from kit.text import scientific, text
-from kit.widgets import component_box, label_text, paragraph, title
+from kit.style import INK, LN, MLP, NO_RESIDUAL, NOTE_SIZE, PANEL, RESULT, SMALL_SIZE, STREAM, frame
+from kit.text import text
+from kit.widgets import component_box, paragraph, title
 
 PAD = 0.18  # inside a panel, around its contents
 BAR_ROW_MIN = 0.12  # a bar row without numbers may be this thin
@@ -39,27 +30,38 @@ class TakeawaysScene(TraceScene):
         self.residual_keeps_the_backbone()
         self.layernorm_tidies_rows()
         self.ffn_works_per_token()
-        self.gradients_take_the_direct_path()
+        self.residual_through_depth()
         self.together()
 
     # ---------------------------------------------------------------- beats
 
     def intro(self):
         self.beat("intro")
-        self.n = names(self.trace.config.norm)
+        t = self.trace
+        self.n = names(t.config.norm)
+        self.pre, _, self.plain = t.depth  # one factor at a time: pre-norm with and without x + …
+        self.L = t.config.depth
         square = not frame().landscape and not frame().portrait  # no room for a subtitle
         self.header = title("Four takeaways", None if square else "each picture: this sentence's numbers")
-        self.boxes = panel_boxes(content_band(self.header))
+        boxes = panel_boxes(content_band(self.header))
+        self.res_panel = Panel(boxes[0], ("1. Residual keeps the backbone", "1. Residual keeps h"), STREAM,
+                               "h + Δ: the update is stacked onto h, and h stays whole")
+        self.ln_panel = Panel(boxes[1], ("2. LayerNorm rescales each row", "2. LN: per-row scale"), LN,
+                              "each token's row is centred and scaled by its own μ and σ; rows never mix")
+        self.ffn_panel = Panel(boxes[2], ("3. FFN: each token on its own", "3. FFN: row by row"), MLP,
+                               "the same weights, one token's row at a time; no row reads another")
+        self.grad_panel = Panel(boxes[3], depth_heading(self.pre, self.plain, len(t.tokens)), STREAM,
+                                None if frame().portrait else depth_note(len(t.tokens), self.L))  # tall: key says it
+        self.panels = (self.res_panel, self.ln_panel, self.ffn_panel, self.grad_panel)
         self.play(FadeIn(self.header))
-        self.swap_caption("Four ideas from this series, each shown once more with this sentence's numbers.")
+        self.play(*[FadeIn(p.body) for p in self.panels])
+        self.swap_caption("Four ideas from this series, each shown with this sentence's numbers.")
         self.wait(1.0)
 
     def residual_keeps_the_backbone(self):
         self.beat("residual")
         s = self.trace.sweep
         i1 = s.index(1.0)
-        self.res_panel = Panel(self.boxes[0], ("1. Residual keeps the backbone", "1. Residual keeps h"), STREAM,
-                               "h + Δ: the update is stacked onto h, and h stays whole")
         w, h = self.res_panel.visual_size
         legend = VGroup(legend_swatch(STREAM), text("h", NOTE_SIZE, STREAM), legend_swatch(MLP),
                         text("Δ", NOTE_SIZE, MLP)).arrange(RIGHT, buff=0.1)
@@ -68,51 +70,56 @@ class TakeawaysScene(TraceScene):
         scale = float(max(np.abs(s.h).max(), np.abs(s.out[i1]).max()))
         self.res_bars = StackedBars(s.h, scale, bar_max=min(w / 2 - 0.1, 1.6), row_h=min(0.3, rows_h / len(rows)),
                                     rows=rows, numbers=False)
-        self.res_panel.show(VGroup(legend, self.res_bars).arrange(DOWN, buff=0.15))
-        self.play(FadeIn(self.res_panel))
-        self.swap_caption("Residual: a layer adds its update to the token's state; the state itself stays.", STREAM)
+        visual = VGroup(legend, self.res_bars).arrange(DOWN, buff=0.15)
+        self.res_panel.show(visual)
+        self.play(FadeIn(visual))
+        self.swap_caption("Residual: a layer adds its update to the token's state; the state stays.", STREAM)
         self.play(self.res_bars.sweep(s.out[:i1 + 1]), run_time=2.0)
         self.wait(0.5)
 
     def layernorm_tidies_rows(self):
         self.beat("layernorm")
         t = self.trace
-        x, ln = t.block.x, t.layernorm.out
-        self.ln_panel = Panel(self.boxes[1], ("2. LayerNorm tidies each row", "2. LayerNorm: rows"), LN,
-                              "each token's row gets its own mean and spread; rows never mix")
+        x, z = t.layernorm.source, t.layernorm.normalized  # x and (x − μ) / σ, row by row
         w, h = self.ln_panel.visual_size
-        vmax = float(max(np.abs(x).max(), np.abs(ln).max()))
-        gap, head_h = 0.7, text("LN(x)", NOTE_SIZE).height + 0.1
-        side = cells(*x.shape, (w - gap) / 2, h - head_h)  # x  →  LN(x)
-        stacked = cells(*x.shape, w, (h - gap) / 2 - head_h)  # x above LN(x)
-        down = stacked[1] * stacked[2] > side[1] * side[2]
+        self.ln_key = paragraph("each row: mean 0, spread 1", NOTE_SIZE, w, LN)
+        vmax = float(max(np.abs(x).max(), np.abs(z).max()))
+        gap, head_h = 0.7, text("(x − μ)/σ", NOTE_SIZE).height + 0.1
+        room = h - self.ln_key.height - 0.15
+        side = cells(*x.shape, (w - gap) / 2, room - head_h)  # x  →  (x − μ)/σ
+        stacked = cells(*x.shape, w, (room - gap) / 2 - head_h)  # x above (x − μ)/σ
+        down = score(stacked) > score(side)
         fit, cw, ch = stacked if down else side
-        self.ln_before, self.ln_after = (CellMatrix(x, vmax, cw, ch, rows=fit.rows, cols=fit.cols, numbers=False)
+        rows = keep_row(fit.rows, t.tracked, len(t.tokens))
+        self.ln_before, self.ln_after = (CellMatrix(x, vmax, cw, ch, rows=rows, cols=fit.cols, numbers=False)
                                          for _ in range(2))
-        heads = [text("x", NOTE_SIZE, STREAM), text("LN(x)", NOTE_SIZE, LN)]
+        heads = [text("x", NOTE_SIZE, STREAM), text("(x − μ)/σ", NOTE_SIZE, LN)]
         pair = VGroup(*[VGroup(hd, m).arrange(DOWN, buff=0.1) for hd, m in zip(heads, (self.ln_before, self.ln_after))])
         pair.arrange(DOWN if down else RIGHT, buff=gap)
         arrow = text("↓" if down else "→", SMALL_SIZE, LN)
         arrow.move_to((pair[0][1].get_bottom() + pair[1][0].get_top()) / 2 if down else
                       VGroup(self.ln_before, self.ln_after).get_center())
-        self.ln_panel.show(VGroup(pair, arrow))
-        self.play(FadeIn(self.ln_panel))
-        self.swap_caption("LayerNorm: every row is rescaled with its own mean and spread; rows never mix.", LN)
-        self.play(self.ln_after.animate_to(ln), run_time=2.0)
+        self.ln_marks = VGroup(*[SurroundingRectangle(m.row(t.tracked), color=RESULT, buff=0.02, stroke_width=2)
+                                 for m in (self.ln_before, self.ln_after) if t.tracked in m.rows_shown])
+        visual = VGroup(VGroup(pair, arrow, self.ln_marks), self.ln_key).arrange(DOWN, buff=0.15)
+        self.ln_panel.show(visual)
+        self.play(FadeIn(visual[0]))
+        self.swap_caption("LayerNorm: each row is rescaled alone, by its own mean and spread.", LN)
+        self.play(self.ln_after.animate_to(z), run_time=2.0)
+        self.play(FadeIn(self.ln_key))
         self.wait(0.5)
 
     def ffn_works_per_token(self):
         self.beat("ffn")
         t = self.trace
         a, m = t.block.ln2, t.block.ffn_out
-        self.ffn_panel = Panel(self.boxes[2], ("3. FFN: each token on its own", "3. FFN: per token"), MLP,
-                               "the same weights, one token's row at a time; no row reads another")
         w, h = self.ffn_panel.visual_size
         box_w = text("FFN", SMALL_SIZE).width + 0.4
         fit, cw, ch = cells(*a.shape, (w - box_w - 0.5) / 2, h - text("Δmlp", NOTE_SIZE).height - 0.1)
+        rows = keep_row(fit.rows, t.tracked, len(t.tokens))
         vmax = float(max(np.abs(a).max(), np.abs(m).max()))
-        self.ffn_inputs = CellMatrix(a, vmax, cw, ch, rows=fit.rows, cols=fit.cols, numbers=False)
-        self.ffn_outputs = CellMatrix(np.zeros_like(m), vmax, cw, ch, rows=fit.rows, cols=fit.cols, numbers=False)
+        self.ffn_inputs = CellMatrix(a, vmax, cw, ch, rows=rows, cols=fit.cols, numbers=False)
+        self.ffn_outputs = CellMatrix(np.zeros_like(m), vmax, cw, ch, rows=rows, cols=fit.cols, numbers=False)
         net = component_box("FFN", MLP, height=max(0.5, self.ffn_inputs.cells.height))
         heads = [text(self.n.ln2, NOTE_SIZE, STREAM if self.n.ln2 == "h" else LN), text(self.n.mlp, NOTE_SIZE, MLP)]
         cols = [VGroup(heads[0], self.ffn_inputs).arrange(DOWN, buff=0.1), net,
@@ -120,54 +127,147 @@ class TakeawaysScene(TraceScene):
         visual = VGroup(*cols).arrange(RIGHT, buff=0.25)
         net.match_y(self.ffn_inputs)
         self.ffn_panel.show(visual)
-        self.play(FadeIn(self.ffn_panel))
+        self.play(FadeIn(visual))
         self.swap_caption("FFN: one network with the same weights, applied to each token's row on its own.", MLP)
         step = max(0.15, 2.4 / len(self.ffn_inputs.rows_shown))
         for r in self.ffn_inputs.rows_shown:
-            mark = SurroundingRectangle(self.ffn_inputs.row(r), color=RESULT, buff=0.02, stroke_width=2)
-            self.add(mark)
+            self.ffn_row = self.row_path(r, net)
+            self.add(self.ffn_row)
             self.play(self.ffn_outputs.animate_to(m, rows=[r]), run_time=step)
-            self.remove(mark)
+            if r != self.ffn_inputs.rows_shown[-1]:
+                self.remove(self.ffn_row)
         self.wait(0.5)
 
-    def gradients_take_the_direct_path(self):
-        self.beat("gradients")
-        curves = {c.label: c for c in self.trace.depth}
-        norm = self.trace.config.norm
-        self.with_res = next(c for c in curves.values() if c.skip and c.norm == norm)
-        self.without = next(c for c in curves.values() if not c.skip)
-        L = len(self.with_res.grad_norm)
-        self.grad_panel = Panel(self.boxes[3], ("4. A direct path for gradients", "4. Gradient path"), STREAM,
-                                f"gradient reaching each of {L} blocks (log scale): {self.with_res.label} vs "
-                                f"{self.without.label}")
+    def residual_through_depth(self):
+        self.beat("depth")
+        t = self.trace
         w, h = self.grad_panel.visual_size
-        self.chart = GradientChart([self.with_res.grad_norm, self.without.grad_norm],
-                                   ["with the residual", "without it"], [STREAM, MUTED], w, h)
-        self.grad_panel.show(self.chart)
-        self.play(FadeIn(self.grad_panel.body), FadeIn(self.chart.frame))
-        self.swap_caption(f"Backward through {L} blocks, layer 0 gets a gradient of {self.chart.shown[0]} with the "
-                          f"residual and {self.chart.shown[1]} without it.", STREAM)
-        self.play(*[Create(c) for c in self.chart.curves], run_time=2.5)
-        self.play(FadeIn(self.chart.dots), FadeIn(self.chart.values))
+        tokens = len(t.tokens) > 1
+        series = [c.gap_drawn if tokens else c.weight_grad_norm for c in (self.pre, self.plain)]
+        floor = tokens and any(np.any(c.token_gap < GAP_FLOOR) for c in (self.pre, self.plain))
+        beside = w > 3.0 * h  # a wide, short panel: the key right of the plot, else above it
+        for names_ in (("with x + …", "without"), ("x + …", "no x + …")):  # the shorter pair where the longer
+            self.legend = VGroup(*[VGroup(Line(LEFT * 0.15, RIGHT * 0.15, color=c, stroke_width=4),  # does not fit
+                                          text(nobreak(s), NOTE_SIZE, c)).arrange(RIGHT, buff=0.1)
+                                   for c, s in zip((STREAM, NO_RESIDUAL), names_)])
+            if beside:
+                self.legend.arrange(DOWN, buff=0.12, aligned_edge=LEFT)
+            else:
+                self.legend.arrange(RIGHT, buff=0.3)
+            if self.legend.width <= w:
+                break
+        box = Box(0, w - self.legend.width - 0.3, 0, h) if beside else Box(0, w, 0, h - self.legend.height - 0.12)
+        quantity = "1 − cos between tokens" if tokens else "‖∂loss/∂W‖ per layer"
+        if text(f"{quantity}, pre-norm", NOTE_SIZE).width <= box.width:
+            quantity += ", pre-norm"
+        every = np.concatenate(series)
+        self.depth_plot = LogPlot(box, self.L, every.min(), every.max(), quantity, size=NOTE_SIZE, floor=floor,
+                                  most_ticks=3 if box.height > 1.2 else 2, x_ticks=[0, self.L - 1])
+        self.depth_curves = VGroup(*[self.depth_plot.curve(v, c, width=3, downward=not tokens)
+                                     for v, c in zip(series, (STREAM, NO_RESIDUAL))])
+        if beside:
+            self.legend.next_to(self.depth_plot.area.center, RIGHT, buff=0).set_x(
+                box.right + 0.25 + self.legend.width / 2)
+        else:
+            self.legend.next_to(self.depth_plot, UP, buff=0.12).align_to(self.depth_plot, LEFT)
+        visual = VGroup(self.legend, self.depth_plot, self.depth_curves)
+        self.grad_panel.show(visual)
+        self.play(FadeIn(self.legend), FadeIn(self.depth_plot))
+        lines = depth_words(self.pre, self.plain, t.depth_plain_over_pre, self.L, tokens)
+        self.swap_caption(nobreak(lines[0]), STREAM, say=lines[0])
+        self.play(*[Create(c) for c in self.depth_curves], run_time=2.5)
+        for line in lines[1:]:
+            self.wait(1.0)
+            self.swap_caption(nobreak(line), STREAM, say=line)
         self.wait(1.0)
 
     def together(self):
         self.beat("together")
-        self.play(*[Indicate(p.heading, color=INK, scale_factor=1.05) for p in
-                    (self.res_panel, self.ln_panel, self.ffn_panel, self.grad_panel)], run_time=1.2)
+        self.play(*[Indicate(p.heading, color=INK, scale_factor=1.05) for p in self.panels], run_time=1.2)
         self.swap_caption("Attention lets tokens talk and the FFN lets each one think; "
                           "the residual stream carries both.")
         self.wait(3.0)
 
+    def row_path(self, r: int, net) -> VGroup:
+        """Row r of the FFN's input and output marked, joined through the FFN box: one row in, one row out."""
+        src, dst = self.ffn_inputs.row(r), self.ffn_outputs.row(r)
+        y = src.get_y()
+        return VGroup(SurroundingRectangle(src, color=RESULT, buff=0.02, stroke_width=2),
+                      SurroundingRectangle(dst, color=RESULT, buff=0.02, stroke_width=2),
+                      Line([src.get_right()[0] + 0.04, y, 0], [net.get_left()[0], y, 0], color=RESULT, stroke_width=2),
+                      Line([net.get_right()[0], y, 0], [dst.get_left()[0] - 0.04, y, 0], color=RESULT, stroke_width=2))
+
+
+# ---------------------------------------------------------------- what the fourth panel says, decided by the numbers
+
+
+def depth_heading(pre, plain, n_tokens: int) -> tuple[str, str]:
+    """(heading, short heading) of the fourth panel."""
+    if n_tokens > 1 and pre.closest_gap >= ALIKE and plain.alike_from is not None:
+        return "4. x + … keeps the tokens apart", "4. Tokens stay apart"
+    return ("4. Tokens through depth", "4. Tokens in depth") if n_tokens > 1 else \
+        ("4. Gradients through depth", "4. Depth: gradients")
+
+
+def depth_note(n_tokens: int, L: int) -> str:
+    if n_tokens > 1:
+        return f"1 − cos between tokens at each of {L} pre-norm layers (log scale), with and without x + …"
+    return f"‖∂loss/∂W‖ at each of {L} pre-norm layers (log scale), with and without x + …; one token: no pair"
+
+
+def depth_words(pre, plain, r: float, L: int, tokens: bool) -> list[str]:
+    """The fourth panel's captions. r: layer 0's weight gradient without x + … over pre-norm's."""
+    lines = []
+    if tokens:
+        k = plain.alike_from
+        if pre.closest_gap >= ALIKE:
+            lines.append(f"With x + …, the tokens stay apart through {L} pre-norm blocks: 1 − cos ≥ "
+                         f"{at_least(pre.closest_gap)} at every layer.")
+        else:
+            lines.append(f"With x + …, 1 − cos between the tokens falls to {gap_text(pre.closest_gap)} in {L} pre-norm "
+                         f"blocks.")
+        k = plain.alike_from
+        lines.append(f"Without it, they point one way from layer {k} on." if k is not None else
+                     f"Without it, 1 − cos is {gap_text(plain.token_gap[-1])} at layer {L - 1}.")
+    verb = "collapses to" if r <= 0.01 else "shrinks to" if r <= 0.5 else None
+    if verb:
+        lines.append(f"Backward, without x + … layer 0's weight gradient {verb} {factor(r)} of pre-norm's.")
+    elif not tokens:
+        lines.append(f"Backward through {L} pre-norm blocks, layer 0's weight gradient without x + … is "
+                     f"{factor(r)} times pre-norm's: it did not shrink here.")
+    return lines
+
 
 # ---------------------------------------------------------------- layout helpers
+
+
+def keep_row(rows, r: int, n: int):
+    """The window of range(n) `rows` (one gap), as many slots, with row r shown: r joins the last rows."""
+    if r in shown_indices(rows):
+        return rows
+    slots = len(rows)
+    tail = max(n - r, len(rows) - rows.index(None) - 1)  # the last rows, from r on
+    if slots - 1 - tail >= 1:  # one gap: the first rows, then the last ones with r among them
+        return [*range(slots - 1 - tail), None, *range(n - tail, n)]
+    if slots >= 5:  # r and the rows after it between two gaps
+        return [0, None, *range(r, r + slots - 4), None, n - 1]
+    return rows  # too few slots for r between two gaps: not shown
+
+
+def score(fit) -> tuple[int, float]:
+    """How good a cells() fit is: visible cells, then fewer elided axes (gaps both ways crowd a corner), then bigger
+    cells."""
+    f, cw, ch = fit
+    return min(cw, ch) >= 0.07, -((None in f.rows) + (None in f.cols)), cw * ch  # cells too thin to see: last
 
 
 def cells(n_rows: int, n_cols: int, width: float, height: float):
     """A colour-only matrix's fit in width × height: (CellFit, cell width, cell height), cells at most 0.3 and
     at most twice as long one way as the other (a window of rows or columns where even that does not fit)."""
     fit = fit_cells(n_rows, n_cols, width, height, numbers=False, min_cell=0.07)
-    cw, ch = min(fit.cell_w, 0.3), min(fit.cell_h, 0.3)
+    if None in fit.rows and None in fit.cols:  # gaps both ways meet in a corner: cells big enough for the dots
+        fit = fit_cells(n_rows, n_cols, width, height, numbers=False, min_cell=0.14)
+    cw, ch = max(0.0, min(fit.cell_w, 0.3)), max(0.0, min(fit.cell_h, 0.3))  # 0: no room at all
     return fit, min(cw, 2 * ch), min(ch, 2 * cw)
 
 
@@ -176,29 +276,29 @@ def panel_boxes(band: Box) -> list[Box]:
     f = frame()
     if f.landscape or f.portrait:
         return band.split([1, 1, 1, 1], gap=0.2)
-    top, bottom = band.split([1, 1], gap=0.2, vertical=True)
+    top, bottom = band.split([1, 1.25], gap=0.2, vertical=True)  # the lower pictures (FFN, a plot) need more room
     return [*top.split([1, 1], gap=0.2, vertical=False), *bottom.split([1, 1], gap=0.2, vertical=False)]
 
 
 class Panel(VGroup):
     """A takeaway: a tinted back filling its box, a heading on top, a one-idea note and a visual. A wide, short box
     puts the note in a column left of the visual; a tall one puts it under the visual. A square frame's panels are
-    small: a short heading and no note (the caption says it)."""
+    small: a short heading and no note (the caption says it); note=None: no note (the visual says it)."""
 
-    def __init__(self, box: Box, heading: tuple[str, str], color, note: str):
+    def __init__(self, box: Box, heading: tuple[str, str], color, note: str | None):
         super().__init__()
         inner = box.inset(PAD, PAD)
         square = not frame().landscape and not frame().portrait
-        side = box.width > 2.2 * box.height
+        side = box.width > 2.2 * box.height and note
         self.back = RoundedRectangle(width=box.width, height=box.height, corner_radius=0.12, stroke_width=1.5,
                                      stroke_color=color, fill_color=PANEL, fill_opacity=1).move_to(box.center)
-        self.heading = paragraph(heading[1] if square else heading[0], SMALL_SIZE, inner.width * 0.88, color,
-                                 weight="BOLD", align=LEFT)  # bold runs wider than the wrap measures
+        self.heading = paragraph(nobreak(heading[1] if square else heading[0]), SMALL_SIZE, inner.width, color,
+                                 weight="BOLD", align=LEFT)
         left = np.array([inner.left, 0, 0])
         self.heading.move_to(inner.center).align_to(np.array([0, inner.top, 0]), UP).align_to(left, LEFT)
         top = self.heading.get_bottom()[1] - 0.15
         words_w = inner.width * 0.42 if side else inner.width
-        self.note = VGroup() if square else paragraph(note, NOTE_SIZE, words_w, INK, align=LEFT)
+        self.note = VGroup() if square or not note else paragraph(nobreak(note), NOTE_SIZE, words_w, INK, align=LEFT)
         if side:
             self.note.move_to(np.array([0, (top + inner.bottom) / 2, 0])).align_to(left, LEFT)
             self.visual_box = Box(inner.left + words_w + 0.25, inner.right, inner.bottom, top)
@@ -218,38 +318,3 @@ class Panel(VGroup):
         """Put the visual in the middle of its part of the panel (it was made to fit there)."""
         place(visual, self.visual_box)
         self.add(visual)
-
-
-class GradientChart(VGroup):
-    """Gradient norms per layer on a log scale, one curve per variant, each drawn from the top layer down to layer 0
-    (the way backprop goes), a dot at layer 0; above the plot, each curve's value at layer 0 (from the trace) with
-    its name, in its colour."""
-
-    def __init__(self, series, names, colors, width: float, height: float):
-        super().__init__()
-        logs = [np.log10(np.asarray(g, dtype=float)) for g in series]  # positions on the log axis (nothing shown)
-        lo, hi = min(v.min() for v in logs), max(v.max() for v in logs)
-        self.shown = [scientific(g[0]) for g in series]  # each curve's value at layer 0, as drawn
-        self.values = VGroup(*[label_text(f"{scientific(g[0])} {name}", NOTE_SIZE, width, c)
-                               for g, name, c in zip(series, names, colors)]).arrange(DOWN, aligned_edge=LEFT,
-                                                                                      buff=0.06)
-        labels = VGroup(text("layer 0", NOTE_SIZE, MUTED), text(f"layer {len(series[0]) - 1}", NOTE_SIZE, MUTED))
-        plot_w, plot_h = width - 0.1, height - self.values.height - labels.height - 0.35
-        origin = np.array([-plot_w / 2, -height / 2 + labels.height + 0.1, 0.0])
-        span = max(hi - lo, 1e-9)
-
-        def point(i, v, n):
-            return origin + np.array([plot_w * i / max(n - 1, 1), plot_h * (v - lo) / span, 0.0])
-
-        axes = VGroup(Line(origin, origin + RIGHT * plot_w, color=MUTED, stroke_width=2),
-                      Line(origin, origin + UP * plot_h, color=MUTED, stroke_width=2))
-        labels[0].next_to(origin, DOWN, buff=0.08).align_to(origin, LEFT)
-        labels[1].next_to(origin + RIGHT * plot_w, DOWN, buff=0.08).align_to(origin + RIGHT * plot_w, RIGHT)
-        self.values.next_to(origin + UP * plot_h, UP, buff=0.15).align_to(origin, LEFT)
-        self.curves, self.dots = VGroup(), VGroup()
-        for v, color in zip(logs, colors):
-            pts = [point(i, y, len(v)) for i, y in reversed(list(enumerate(v)))]  # top layer first
-            self.curves.add(VMobject(stroke_color=color, stroke_width=3).set_points_as_corners(pts))
-            self.dots.add(Dot(pts[-1], radius=0.06, color=color))
-        self.frame = VGroup(axes, labels)
-        self.add(self.frame, self.curves, self.dots, self.values)

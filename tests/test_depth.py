@@ -7,18 +7,23 @@ import pytest
 
 from blockmath import attention, block, depth_analysis, embed, ffn, init_params, layer_norm
 from blockmath.depth import (
+    ALIKE,
+    GAP_FLOOR,
     WEIGHTS,
     attention_param_vjp,
     attention_vjp,
     block_backward,
     block_vjp,
+    bottom_ratio,
     ffn_param_vjp,
     ffn_vjp,
     layer_norm_vjp,
     probe,
     stack_backward,
+    stack_forward,
     stack_loss,
     stack_params,
+    token_gap,
     top_ratio,
     trend,
 )
@@ -177,3 +182,65 @@ def test_curve_ratios_are_read_from_the_plotted_norms():
         assert w[c.weakest_layer] == min(w)
         assert c.weight_trend == trend(w[0], w[5])
     assert top_ratio(post, pre) == pytest.approx(post.weight_grad_norm[-1] / pre.weight_grad_norm[-1])
+
+
+def test_token_gap_is_the_mean_of_one_minus_cosine_over_token_pairs():
+    """Against a plain loop over the pairs, with cosines from dot products and norms."""
+    h = np.random.default_rng(11).standard_normal((6, 8))
+    gaps = [1 - np.dot(h[i], h[j]) / (np.linalg.norm(h[i]) * np.linalg.norm(h[j]))
+            for i in range(6) for j in range(i + 1, 6)]
+    assert token_gap(h) == pytest.approx(np.mean(gaps), rel=1e-12)
+    assert token_gap(3.0 * h) == pytest.approx(token_gap(h), rel=1e-12)  # lengths do not count, directions do
+    v = np.array([1.0, -2.0, 0.5])
+    assert token_gap(np.array([v, 2 * v, 0.1 * v])) == pytest.approx(0.0, abs=1e-30)  # one direction (to rounding)
+    assert token_gap(np.eye(4)) == pytest.approx(1.0)  # orthogonal tokens
+    assert token_gap(np.array([v, -v])) == pytest.approx(2.0)  # opposite tokens
+    assert np.isnan(token_gap(v[None, :]))  # a single token has no pair
+
+
+def test_token_gap_keeps_its_precision_near_zero():
+    theta = 1e-9  # 1 − cos θ = 2 sin²(θ/2) ≈ 5 × 10⁻¹⁹, which 1 − u·v rounds to 0
+    h = np.array([[1.0, 0.0], [np.cos(theta), np.sin(theta)]])
+    assert token_gap(h) == pytest.approx(2 * np.sin(theta / 2) ** 2, rel=1e-6)
+
+
+def test_depth_curves_keep_the_token_gap_of_every_layer_input():
+    layers = stack_params(6, 8, 32, 2, seed=1)
+    for c in depth_analysis(X, 6, 8, 32, 2, seed=1):
+        states = stack_forward(X, layers, c.norm, c.skip)
+        assert c.token_gap.shape == (6,)
+        assert np.allclose(c.token_gap, [token_gap(h) for h in states[:-1]], rtol=1e-12)
+        assert np.array_equal(c.gap_drawn, np.maximum(c.token_gap, GAP_FLOOR))
+        assert c.closest_gap == pytest.approx(c.token_gap.min())
+
+
+def test_alike_from_is_the_layer_from_which_on_the_tokens_stay_alike():
+    pre = depth_analysis(X, 4, 8, 32, 2, seed=0)[0]
+    at = lambda *g: replace(pre, token_gap=np.array(g, dtype=float)).alike_from  # noqa: E731
+    assert at(0.5, 0.2, 1e-3, 1e-9) == 2
+    assert at(0.5, 1e-3, 0.2, 1e-9) == 3  # alike, apart again, then alike for good
+    assert at(0.5, 1e-3, 1e-4, 0.2) is None  # apart at the last layer
+    assert at(1e-3, 1e-4, 1e-5, 1e-6) == 0
+    assert at(0.5, 0.5, ALIKE, ALIKE / 2) == 3  # ALIKE itself is not alike
+    assert at(*[np.nan] * 4) is None  # one token
+
+
+@pytest.mark.parametrize("words,d,heads,seed", [
+    ("The animal didn't cross the street because it was tired .", 8, 2, 0),
+    ("The animal didn't cross the street because it was tired .", 32, 4, 0),
+    ("Small models learn quickly when the data is clean .", 32, 4, 0),
+    ("Hello world", 4, 2, 3),
+])
+def test_without_the_residual_the_tokens_become_one_vector_and_with_it_they_stay_apart(words, d, heads, seed):
+    """The robust harm (Dong et al. 2021), measured here also where the gradient at layer 0 does not collapse
+    (d 32, seed 0: no residual's layer-0 gradient is larger than pre-norm's)."""
+    x = embed(words.split(), d, seed)
+    pre, post, plain = depth_analysis(x, 48, d, 4 * d, heads, seed)
+    assert plain.alike_from is not None and plain.alike_from <= 24 and plain.token_gap[-1] < 1e-12
+    assert pre.alike_from is None and pre.closest_gap >= ALIKE
+    assert post.alike_from is not None  # the LayerNorm on post-norm's stream does not keep them apart either
+
+
+def test_bottom_ratio_is_layer_0s_weight_gradient_over_the_other_stacks():
+    pre, _, plain = depth_analysis(X, 6, 8, 32, 2, seed=1)
+    assert bottom_ratio(plain, pre) == pytest.approx(plain.weight_grad_norm[0] / pre.weight_grad_norm[0])

@@ -16,11 +16,16 @@ from scenes_util import SENTENCES, dry_run, expected_trace  # noqa: E402
 from kit.text import parse_scientific, scientific  # noqa: E402
 
 SUPER = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
+LONG = ("Extraordinarily complicated sentences sometimes contain unbelievably lengthy words that challenge "
+        "typesetting algorithms considerably, honestly.")
 CONFIGS = {
     "default": ({}, (854, 480)),
     "short": (SENTENCES["short"], (854, 480)),
     "d32-vertical": ({"BLOCKMATH_D_MODEL": "32", "BLOCKMATH_N_HEADS": "4"}, (480, 854)),
     "d4-square": ({"BLOCKMATH_D_MODEL": "4", "BLOCKMATH_SEED": "3"}, (480, 480)),
+    # no collapse of the gradient at layer 0 without the residual (it is 2.35 times pre-norm's): the words must say so
+    "long-d32": ({"BLOCKMATH_SENTENCE": LONG, "BLOCKMATH_D_MODEL": "32", "BLOCKMATH_N_HEADS": "4"}, (854, 480)),
+    "one-token": ({"BLOCKMATH_SENTENCE": "Supercalifragilistic"}, (480, 480)),
 }
 
 
@@ -31,6 +36,10 @@ def recording(scene_cls):
         def swap_caption(self, s, *args, **kwargs):
             self.__dict__.setdefault("said", []).append(s)
             return super().swap_caption(s, *args, **kwargs)
+
+        def near_zero(self):
+            self.before_near_zero = set(map(id, self.mobjects))
+            return super().near_zero()
 
     return Recording
 
@@ -59,7 +68,8 @@ def tick_scale(labels, axis: int, value):
 
 
 def exponent(label: str) -> float:
-    """The power of ten a y tick label shows: "1" → 0, "10" → 1, "10⁻⁴" → −4."""
+    """The power of ten a y tick label shows: "1" → 0, "10" → 1, "10⁻⁴" → −4, "≤10⁻²⁰" (a floor) → −20."""
+    label = label.removeprefix("≤")
     return {"1": 0.0, "10": 1.0}[label] if label in ("1", "10") else float(label[2:].translate(SUPER))
 
 
@@ -73,28 +83,54 @@ def read_back(plot, curve):
     return layers[order], values[order]
 
 
+def plots(scene, t):
+    """(plot, curves, what each curve must show) for the token plot (two or more tokens) and the gradient plot."""
+    out = [(scene.grads.plot, scene.grads.curves, {c.label: c.weight_grad_norm for c in t.depth})]
+    if len(t.tokens) > 1:
+        out.append((scene.gaps.plot, scene.gaps.curves, {c.label: c.gap_drawn for c in t.depth}))
+    return out
+
+
 @pytest.mark.parametrize("name", list(CONFIGS))
-def test_curves_drawn_are_the_traces_weight_gradients(monkeypatch, runs, name):
+def test_curves_drawn_are_the_traces_numbers(monkeypatch, runs, name):
     scene, t = run(monkeypatch, runs, name)
-    assert set(scene.curves) == {c.label for c in t.depth}
-    for c in t.depth:
-        layers, values = read_back(scene.plot, scene.curves[c.label])
-        assert np.allclose(layers, np.arange(t.config.depth), atol=1e-6)
-        assert np.allclose(values, c.weight_grad_norm, rtol=1e-6), c.label
-        area = scene.plot.area  # every corner inside the axes
-        pts = scene.curves[c.label].points
-        assert pts[:, 0].min() >= area.left - 1e-6 and pts[:, 0].max() <= area.right + 1e-6
-        assert pts[:, 1].min() >= area.bottom - 1e-6 and pts[:, 1].max() <= area.top + 1e-6
+    assert hasattr(scene, "gaps") == (len(t.tokens) > 1)  # one token: no pair, no token plot
+    for plot, curves, expected in plots(scene, t):
+        assert set(curves) == {c.label for c in t.depth}
+        for label, want in expected.items():
+            layers, values = read_back(plot, curves[label])
+            assert np.allclose(layers, np.arange(t.config.depth), atol=1e-6)
+            assert np.allclose(values, want, rtol=1e-6), label
+            area = plot.area  # every corner inside the axes
+            pts = curves[label].points
+            assert pts[:, 0].min() >= area.left - 1e-6 and pts[:, 0].max() <= area.right + 1e-6
+            assert pts[:, 1].min() >= area.bottom - 1e-6 and pts[:, 1].max() <= area.top + 1e-6
+
+
+def test_the_token_plot_floors_what_is_one_direction_and_says_so(monkeypatch, runs):
+    from blockmath.depth import GAP_FLOOR
+
+    scene, t = run(monkeypatch, runs, "default")
+    plain = t.depth[2]
+    assert plain.token_gap[-1] < GAP_FLOOR  # without the residual the tokens end up one direction
+    labels = [m.text_info.source for m in scene.gaps.plot.ylabels]
+    assert labels[0] == "≤10⁻²⁰" and all(not s.startswith("≤") for s in labels[1:])
+    assert scene.gaps.table.rows[plain.label][2].text_info.source == "≤ 10⁻²⁰"
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_readouts_and_bars_show_the_trace(monkeypatch, runs, name):
+    from depth import color, gap_text
+
     scene, t = run(monkeypatch, runs, name)
     for c in t.depth:
-        _, v0, vt = scene.table.rows[c.label]
+        _, v0, vt = scene.grads.table.rows[c.label]
         for drawn, value in ((v0, c.weight_grad_norm[0]), (vt, c.weight_grad_norm[-1])):
             assert drawn.text_info.source == scientific(value)
             assert parse_scientific(drawn.text_info.source) == pytest.approx(value, rel=5e-3, abs=5e-3)
+        if len(t.tokens) > 1:
+            _, g0, gt = scene.gaps.table.rows[c.label]
+            assert [g0.text_info.source, gt.text_info.source] == [gap_text(c.token_gap[0]), gap_text(c.token_gap[-1])]
     rows = scene.chart.rows
     one = scene.chart.one  # the dashed mark at ‖out − x‖ / ‖x‖ = 1
     unit = one.get_x() - rows[0].full.get_left()[0]  # scene units per 1
@@ -102,16 +138,22 @@ def test_readouts_and_bars_show_the_trace(monkeypatch, runs, name):
         for bar, value, c in ((row.full, row.full_value, full), (row.near, row.near_value, near)):
             assert bar.width == pytest.approx(max(c.rel_change * unit, 0.02), rel=1e-6)  # 0.02: the thinnest bar
             assert value.text_info.source == scientific(c.rel_change)
+            assert bar.get_fill_color().to_hex() == color(c).to_hex()  # each bar in its stack's colour, as the key
+    key = scene.chart.frame[1]  # the key: per bar kind, a swatch in each stack's colour
+    for entry in key:
+        assert [r.get_fill_color().to_hex() for r in entry[0]] == [color(c).to_hex() for c in t.depth]
 
 
-def test_the_weakest_layer_is_marked_on_the_no_residual_curve(monkeypatch, runs):
+def test_post_norm_takes_the_no_residual_rows_place_and_nothing_is_left_dimmed(monkeypatch, runs):
     scene, t = run(monkeypatch, runs, "default")
-    plain = t.depth[2]
-    layers, values = read_back(scene.plot, scene.curves[plain.label])
-    k = int(np.argmin(values))
-    assert k == plain.weakest_layer
-    corner = np.concatenate([scene.curves[plain.label].points[:1], scene.curves[plain.label].points[3::4]])
-    assert any(np.allclose(scene.weakest.get_center()[:2], p[:2]) for p in corner)
+    pre, post, plain = t.depth
+    rows = scene.grads.table.rows
+    assert rows[post.label][0].get_y() == pytest.approx(rows[plain.label][0].get_y())
+    on_screen = scene.before_near_zero  # what the pre-vs-post beat ends with
+    for m in (scene.grads.curves[plain.label], rows[plain.label]):
+        assert id(m) not in on_screen
+    for m in (scene.grads.curves[pre.label], scene.grads.curves[post.label], rows[pre.label], rows[post.label]):
+        assert id(m) in on_screen
 
 
 def numbers_in(s: str) -> list[float]:
@@ -122,64 +164,119 @@ def numbers_in(s: str) -> list[float]:
 
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_captions_say_what_the_numbers_show(monkeypatch, runs, name):
-    from depth import near_zero_words, plain_words, post_words, pre_words, takeaway_words, warmup_words
+    from depth import (near_zero_words, path_words, plain_gap_words, plain_words, post_gap_words, post_words,
+                       pre_gap_words, pre_words, takeaway_points, warmup_words)
 
     scene, t = run(monkeypatch, runs, name)
     pre, post, plain = t.depth
     L = t.config.depth
-    said = scene.said
-    expected = [plain_words(plain, L), pre_words(pre, L), post_words(post, L),
-                *[s for s, _ in warmup_words(t.depth_post_over_pre, L)],
-                *[s for s, _ in near_zero_words(t.depth_near_zero)], takeaway_words(pre, t.depth_near_zero[0])]
-    for s in expected:
-        assert s in said
-    # the ratios stated are the trace's, rounded as drawn
-    text = " ".join(said)
-    if "collapses" in text or "shrinks" in text:
-        k, r = plain.weakest_layer, 1 / plain.weakest_over_top
-        stated = numbers_in(plain_words(plain, L))
-        assert stated[0] == k and stated[1] == pytest.approx(r, rel=0.06) and stated[2] == L - 1
-    if "grow toward the output" in text:
-        assert post.weight_trend == "grows"
-        assert numbers_in(post_words(post, L))[1] == pytest.approx(post.top_over_bottom, rel=0.06)
-    if "warm-up (Xiong" in text:
-        assert t.depth_post_over_pre >= 2
-    if "every layer gets at least half" in pre_words(pre, L):
-        assert pre.weakest_over_top >= 0.5
+    expected = [*[s for s, _ in path_words()], *plain_words(t.depth_plain_over_pre, plain, L), pre_words(pre, L),
+                f"Post-norm, same weights: {post_words(post, L)}", *[s for s, _ in warmup_words(t.depth_post_over_pre, post, L)],
+                *[s for s, _ in near_zero_words(t.depth_near_zero)]]
+    if len(t.tokens) > 1:
+        expected += [plain_gap_words(plain, L), pre_gap_words(pre, L), post_gap_words(post, L)]
+    else:
+        expected.append(next(s for s in scene.said if "no pair" in s))
+        assert not any("1 − cos" in s for s in scene.said)
+    assert sorted(expected) == sorted(s for s in scene.said if s in expected) and all(s in scene.said for s in expected)
+    assert scene.summary.points == takeaway_points(pre, plain, t.depth_near_zero[0], t.depth_plain_over_pre, L)
+    drawn = " ".join(m.text_info.source for m in scene.summary.get_family() if getattr(m, "text_info", None))
+    for point in scene.summary.points:  # every point is on screen, wrapped
+        assert all(word in drawn for word in point.split())
+    text = " ".join(scene.said)
+    r = t.depth_plain_over_pre
+    assert ("collapses" in text) == (r <= 0.01) and ("shrinks to" in text) == (0.01 < r <= 0.5)
+    assert ("did not shrink" in text) == (r > 0.5)
+    if "collapses" in text or "shrinks to" in text or "did not shrink" in text:
+        assert any(v == pytest.approx(r, rel=0.06) for v in numbers_in(plain_words(r, plain, L)[0]))
+    assert ("grow toward the output" in text) == (post.weight_trend == "grows")
+    assert ("warm-up (Xiong" in text) == (t.depth_post_over_pre >= 2)
+    assert ("every layer gets at least half" in text) == (pre.weakest_over_top >= 0.5)
+    assert ("the tokens stay apart" in text) == (len(t.tokens) > 1 and pre.closest_gap >= 0.01)
 
 
-def fake(curve, w):
-    """A curve with other weight-gradient norms (what the words depend on)."""
-    return replace(curve, weight_grad_norm=np.asarray(w, dtype=float))
+def test_the_long_sentence_at_d32_says_the_gradient_did_not_shrink(monkeypatch, runs):
+    """The reviewer's case: no residual's layer-0 gradient is larger than pre-norm's; the lesson must not say
+    collapse, and it points at the forward pass, where the tokens did become one direction."""
+    scene, t = run(monkeypatch, runs, "long-d32")
+    assert t.depth_plain_over_pre > 1
+    text = " ".join(scene.said)
+    assert "collapse" not in text and "did not shrink" in text and "harm here is in the forward pass" in text
+    assert "grow toward the output" not in text  # post-norm's top is within 2× of its layer 0 here
+
+
+def fake(curve, w=None, gap=None):
+    """A curve with other weight-gradient norms or token gaps (what the words depend on)."""
+    changes = {}
+    if w is not None:
+        changes["weight_grad_norm"] = np.asarray(w, dtype=float)
+    if gap is not None:
+        changes["token_gap"] = np.asarray(gap, dtype=float)
+    return replace(curve, **changes)
 
 
 def test_words_follow_the_numbers_in_every_case():
-    from depth import plain_words, post_words, pre_words, takeaway_words, warmup_words
+    from depth import (plain_gap_words, plain_words, post_gap_words, post_words, pre_gap_words, pre_words,
+                       takeaway_points, warmup_words)
 
     t = expected_trace({})
     pre, post, plain = t.depth
-    assert "collapses" in plain_words(fake(plain, [1e-4, 1e-2, 1.0]), 3)
-    assert "layer 0's is 1.0 × 10⁴ times smaller than layer 2's" in plain_words(fake(plain, [1e-4, 1e-2, 1.0]), 3)
-    assert "shrinks" in plain_words(fake(plain, [1.0, 0.1, 1.0]), 3) and "layer 1's" in plain_words(
-        fake(plain, [1.0, 0.1, 1.0]), 3)
-    assert "at least half" in plain_words(fake(plain, [0.8, 1.0, 1.0]), 3)
+    near_pre = t.depth_near_zero[0]
+    # forward: the tokens
+    assert "from layer 1 on the tokens all point one way" in plain_gap_words(fake(plain, gap=[0.5, 1e-3, 1e-25]), 3)
+    assert "1 − cos is ≤ 10⁻²⁰" in plain_gap_words(fake(plain, gap=[0.5, 1e-3, 1e-25]), 3)
+    assert "1 − cos is 1.00 × 10⁻⁵" in plain_gap_words(fake(plain, gap=[0.5, 1e-3, 1e-5]), 3)
+    assert "still differ at layer 2" in plain_gap_words(fake(plain, gap=[0.5, 1e-3, 0.2]), 3)
+    assert "stay apart: 1 − cos is at least 0.30" in pre_gap_words(fake(pre, gap=[0.5, 0.3, 0.4]), 3)
+    assert "point one way, from layer 1 on" in pre_gap_words(fake(pre, gap=[0.5, 1e-3, 1e-4]), 3)
+    dips = pre_gap_words(fake(pre, gap=[0.5, 1e-3, 0.4]), 3)
+    assert "dips to 1.00 × 10⁻³" in dips and "apart" not in dips and "one way" not in dips
+    assert "from layer 2 on" in post_gap_words(fake(post, gap=[0.5, 0.3, 1e-4]), 3)
+    assert "keeps them apart too" in post_gap_words(fake(post, gap=[0.5, 0.3, 0.4]), 3)
+    assert "dips to" in post_gap_words(fake(post, gap=[0.5, 1e-3, 0.4]), 3)
+    # backward: what reaches layer 0, compared with pre-norm
+    assert plain_words(1e-4, plain, 48) == [
+        "Without the residual, layer 0's gradient has passed back through 47 blocks: it collapses to 1.00 × 10⁻⁴ of "
+        "pre-norm's."]
+    assert "shrinks to 0.23 of pre-norm's" in plain_words(0.23, plain, 48)[0]
+    assert "shrinks to 0.012 of pre-norm's" in plain_words(0.0119, plain, 48)[0]  # 'Hello world'
+    # lower bounds are rounded down, never up: 0.4796 is "at least 0.47", not 0.48
+    assert "1 − cos is at least 0.47 at every layer" in pre_gap_words(fake(pre, gap=[0.5, 0.4796, 0.6]), 3)
+    assert "no layer gets less than 0.39 of" in pre_words(fake(pre, [3.0, 0.3996, 1.0]), 3)
+    assert "1 − cos ≥ 0.47" in takeaway_points(fake(pre, [1.0, 0.8, 1.0], [0.5, 0.4796, 0.6]), plain, near_pre, 1.0, 3)[0]
+
+    grown = plain_words(2.35, fake(plain, gap=[0.5, 1e-3, 1e-9]), 48)
+    assert "did not shrink here: it is 2.4 times pre-norm's" in grown[0] and "from layer 1 on" in grown[1]
+    assert len(plain_words(1.14, fake(plain, gap=[0.5, 0.3, 0.2]), 48)) == 1  # no forward harm to point at
     assert "at least half" in pre_words(fake(pre, [3.0, 0.6, 1.0]), 3)
-    assert "at least half" not in pre_words(fake(pre, [3.0, 0.4, 1.0]), 3)
+    assert "no layer gets less than 0.40" in pre_words(fake(pre, [3.0, 0.4, 1.0]), 3)
     assert "grow" in post_words(fake(post, [0.1, 1.0, 1.0]), 3)
     assert "shrink" in post_words(fake(post, [1.0, 1.0, 0.1]), 3)
-    flat = post_words(fake(post, [1.0, 0.01, 1.5]), 3)
+    flat = post_words(fake(post, [18.42, 30.0, 13.19]), 48)  # the long sentence at d 32
     assert "grow" not in flat and "shrink" not in flat and "within 2×" in flat
-    assert any("warm-up (Xiong" in s for s, _ in warmup_words(2.5, 48))
-    assert not any("warm-up (Xiong" in s for s, _ in warmup_words(1.5, 48))
-    near_pre = t.depth_near_zero[0]
-    assert "start near zero" in takeaway_words(pre, near_pre)
-    assert "start near zero" not in takeaway_words(pre, replace(near_pre, rel_change=0.5))
-    assert "reach every layer" not in takeaway_words(fake(pre, [1.0, 0.1, 1.0]), near_pre)
-    assert "start near zero" in takeaway_words(fake(pre, [1.0, 0.1, 1.0]), near_pre)
+    # warm-up: named with post-norm's growth where there is one, the comparison at the top layer always
+    grows = [s for s, _ in warmup_words(5.7, fake(post, [0.1, 1.0, 4.0]), 48)]
+    assert "5.7 times pre-norm's" in grows[0] and grows[1].startswith("Growing toward the output") and \
+        "warm-up (Xiong" in grows[1]
+    flat_top = [s for s, _ in warmup_words(5.3, fake(post, [18.42, 30.0, 13.19]), 48)]
+    assert "Growing" not in " ".join(flat_top) and flat_top[1].startswith("Large top-layer gradients")
+    assert not any("warm-up (Xiong" in s for s, _ in warmup_words(1.5, post, 48))
+    # the summary
+    points = takeaway_points(fake(pre, [1.0, 0.8, 1.0], [0.5, 0.3, 0.4]), fake(plain, gap=[0.5, 1e-3, 1e-9]),
+                             near_pre, 1e-5, 3)
+    assert len(points) == 3 and "stay apart: 1 − cos ≥ 0.30; without it, one way from layer 1 on" in points[0]
+    assert "at least half of layer 2's gradient; without it, layer 0 gets 1.00 × 10⁻⁵ of pre-norm's" in points[1]
+    assert "starts as (almost) the identity" in points[2]
+    points = takeaway_points(fake(pre, [1.0, 0.1, 1.0], [np.nan] * 3), fake(plain, gap=[np.nan] * 3),
+                             replace(near_pre, rel_change=0.5), 2.0, 3)
+    assert len(points) == 2 and "no layer gets less than 0.10" in points[0] and "without it" not in points[0]
+    assert "still moves x by 0.50" in points[1]
 
 
 def test_every_caption_fits_its_lines(monkeypatch, runs):
     """The bottom keeps 2 caption lines free in a wide frame and 3 in a tall one: no caption may need more."""
+    from depth import nobreak
+
     from kit.widgets import wrap
 
     for name, (_, size) in CONFIGS.items():
@@ -188,7 +285,7 @@ def test_every_caption_fits_its_lines(monkeypatch, runs):
         width = (8.0 * w / h if w >= h else 8.0) - 0.6
         lines = 2 if w > h * 1.05 else 3
         for s in scene.said:
-            assert len(wrap(s, 26, width)) <= lines, (name, s)
+            assert len(wrap(nobreak(s), 26, width)) <= lines, (name, s)
 
 
 class StraightLineCheck:

@@ -13,6 +13,11 @@ SETTINGS = {
     "long-d32-tall": ({"BLOCKMATH_SENTENCE": "one two three four five six seven eight nine ten eleven twelve "
                                             "thirteen fourteen fifteen sixteen", "BLOCKMATH_D_MODEL": "32",
                        "BLOCKMATH_N_HEADS": "4"}, (480, 854)),
+    # the reviewer's case: without the residual, layer 0's gradient does not shrink (2.35 times pre-norm's)
+    "long-d32": ({"BLOCKMATH_SENTENCE": "Extraordinarily complicated sentences sometimes contain unbelievably lengthy "
+                                        "words that challenge typesetting algorithms considerably, honestly.",
+                  "BLOCKMATH_D_MODEL": "32", "BLOCKMATH_N_HEADS": "4"}, (854, 480)),
+    "one-token": ({"BLOCKMATH_SENTENCE": "Supercalifragilistic"}, (480, 480)),
 }
 
 
@@ -47,7 +52,7 @@ def expected_colors(m, values):
 def test_matrices_show_the_trace(lesson):
     scene, t = lesson
     assert colors(scene.ln_before) == expected_colors(scene.ln_before, t.block.x)
-    assert colors(scene.ln_after) == expected_colors(scene.ln_after, t.layernorm.out)
+    assert colors(scene.ln_after) == expected_colors(scene.ln_after, t.layernorm.normalized)  # (x − μ)/σ
     assert colors(scene.ffn_inputs) == expected_colors(scene.ffn_inputs, t.block.ln2)  # LN₂(h) pre-norm, h post-norm
     assert colors(scene.ffn_outputs) == expected_colors(scene.ffn_outputs, t.block.ffn_out)
     from kit.names import names
@@ -69,27 +74,86 @@ def test_residual_panel_stacks_delta_on_h(lesson):
                                                          abs=1e-3)
 
 
-def test_gradient_panel_reads_the_depth_trace(lesson):
-    from kit.text import scientific
+def test_layernorm_panel_marks_the_tracked_row_and_its_key_is_true(lesson):
+    scene, t = lesson
+    z = t.layernorm.normalized
+    if len(scene.ln_before.row_window) >= 5:  # room for the tracked row between two gaps
+        assert t.tracked in scene.ln_before.rows_shown and t.tracked in scene.ln_after.rows_shown
+    assert len(scene.ln_marks) == 2 * (t.tracked in scene.ln_before.rows_shown)
+    for mark, m in zip(scene.ln_marks, (scene.ln_before, scene.ln_after)):
+        assert np.allclose(mark.get_center(), m.row(t.tracked).get_center())
+    assert scene.ln_key.source == "each row: mean 0, spread 1"
+    assert np.all(np.round(z.mean(axis=1), 2) == 0) and np.all(np.round(z.std(axis=1), 2) == 1)  # as the key says
+
+
+def test_the_ffn_panel_ends_with_one_row_in_and_the_same_row_out(lesson):
+    scene, _ = lesson
+    box_in, box_out, *links = scene.ffn_row
+    r = scene.ffn_inputs.rows_shown[-1]
+    assert np.allclose(box_in.get_center(), scene.ffn_inputs.row(r).get_center())
+    assert np.allclose(box_out.get_center(), scene.ffn_outputs.row(r).get_center())
+    assert all(abs(link.get_y() - scene.ffn_inputs.row(r).get_y()) < 1e-6 for link in links)
+    assert scene.ffn_row in scene.mobjects  # still on screen at the end
+
+
+def test_depth_panel_shows_what_the_depth_lesson_shows(lesson):
+    """The same quantity as the depth lesson (1 − cos between tokens; one token: ‖∂loss/∂W‖), pre-norm with and
+    without x + … (one factor at a time, whatever the norm placement rendered), on one log axis read from its ticks."""
+    from takeaways import depth_heading, depth_words
+    from test_lesson_depth import read_back
 
     scene, t = lesson
-    norm = t.config.norm
-    with_res = next(c for c in t.depth if c.skip and c.norm == norm)
-    without = next(c for c in t.depth if not c.skip)
-    assert scene.with_res.label == with_res.label and scene.without.label == without.label
-    assert scene.chart.shown == [scientific(with_res.grad_norm[0]), scientific(without.grad_norm[0])]
-    drawn = [m.text_info.source for m in scene.chart.values]
-    assert drawn[0].startswith(scientific(with_res.grad_norm[0]) + " with") and drawn[1].startswith(
-        scientific(without.grad_norm[0]) + " without")
-    heights = []
-    for curve, c in zip(scene.chart.curves, (with_res, without)):
-        corners = np.vstack([curve.points[::4], curve.points[-1:]])  # one per layer, in drawing order
-        assert len(corners) == len(c.grad_norm) and np.all(np.diff(corners[:, 0]) < 0)  # top layer first, to layer 0
-        heights.append((corners[::-1, 1], np.log10(c.grad_norm)))
-    ys = np.concatenate([h for h, _ in heights])
-    logs = np.concatenate([g for _, g in heights])
-    assert np.corrcoef(ys, logs)[0, 1] == pytest.approx(1.0, abs=1e-9)  # one log axis for both curves
-    assert f"{scene.chart.shown[0]} with the residual and {scene.chart.shown[1]} without it" in " ".join(scene.said)
+    pre, _, plain = t.depth
+    assert (scene.pre.label, scene.plain.label) == (pre.label, plain.label)
+    tokens = len(t.tokens) > 1
+    for curve, c in zip(scene.depth_curves, (pre, plain)):
+        layers, values = read_back(scene.depth_plot, curve)
+        assert np.allclose(layers, np.arange(t.config.depth), atol=1e-6)
+        assert np.allclose(values, c.gap_drawn if tokens else c.weight_grad_norm, rtol=1e-6)
+    title = scene.depth_plot.y_title.source
+    assert title.startswith("1 − cos between tokens" if tokens else "‖∂loss/∂W‖ per layer")
+    key = [m.text_info.source for m in scene.legend.get_family() if getattr(m, "text_info", None)]
+    assert key in (["with x\u00a0+\u00a0…", "without"], ["x\u00a0+\u00a0…", "no x\u00a0+\u00a0…"])
+    lines = depth_words(pre, plain, t.depth_plain_over_pre, t.config.depth, tokens)
+    said = [s.replace("\u00a0", " ") for s in scene.said]
+    assert all(line in said for line in lines)
+    square = scene.frame_size[0] == scene.frame_size[1]
+    heading = depth_heading(pre, plain, len(t.tokens))[1 if square else 0]
+    assert scene.grad_panel.heading.source.replace("\u00a0", " ") == heading
+
+
+def fake(curve, w=None, gap=None):
+    from dataclasses import replace
+
+    changes = {}
+    if w is not None:
+        changes["weight_grad_norm"] = np.asarray(w, dtype=float)
+    if gap is not None:
+        changes["token_gap"] = np.asarray(gap, dtype=float)
+    return replace(curve, **changes)
+
+
+def test_depth_words_follow_the_numbers():
+    from takeaways import depth_heading, depth_words
+
+    pre, _, plain = expected_trace({}).depth
+    apart, gone = fake(pre, gap=[0.5, 0.3, 0.4]), fake(plain, gap=[0.5, 1e-3, 1e-25])
+    assert depth_heading(apart, gone, 11)[0] == "4. x + … keeps the tokens apart"
+    assert depth_heading(fake(pre, gap=[0.5, 1e-3, 0.4]), gone, 11)[0] == "4. Tokens through depth"
+    assert depth_heading(apart, fake(plain, gap=[0.5, 0.3, 0.2]), 11)[0] == "4. Tokens through depth"
+    assert depth_heading(apart, gone, 1)[0] == "4. Gradients through depth"
+    lines = depth_words(apart, gone, 1e-5, 48, True)
+    assert lines == ["With x + …, the tokens stay apart through 48 pre-norm blocks: 1 − cos ≥ 0.30 at every layer.",
+                     "Without it, they point one way from layer 1 on.",
+                     "Backward, without x + … layer 0's weight gradient collapses to 1.00 × 10⁻⁵ of pre-norm's."]
+    assert "shrinks to 0.23" in depth_words(apart, gone, 0.23, 48, True)[2]
+    assert len(depth_words(apart, gone, 2.35, 48, True)) == 2  # no gradient claim where it did not shrink
+    assert "falls to 1.00 × 10⁻³" in depth_words(fake(pre, gap=[0.5, 1e-3, 0.4]), gone, 2.0, 48, True)[0]
+    assert "1 − cos is 0.20 at layer 47" in depth_words(apart, fake(plain, gap=[0.5, 0.3, 0.2]), 2.0, 48, True)[1]
+    one = depth_words(pre, plain, 1.44, 48, False)
+    assert one == ["Backward through 48 pre-norm blocks, layer 0's weight gradient without x + … is 1.4 times "
+                   "pre-norm's: it did not shrink here."]
+    assert "collapses to" in depth_words(pre, plain, 1e-9, 48, False)[0]
 
 
 def test_panels_fill_the_band_and_the_last_words_cover_the_set(lesson):

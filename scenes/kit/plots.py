@@ -47,18 +47,23 @@ class LogPlot(VGroup):
 
     y_title sits above the axes, left-aligned; x_title on the layer labels' line, left of "0". Faint grid lines mark
     the labelled decades. `curve(values, color)` draws one line through (layer, value) for every layer.
+    floor=True: lo is a floor the values were clipped to; its tick always shows, as "≤10⁻²⁰". most_ticks: at most
+    this many decades labelled (fewer for a small plot). x_ticks: the layers to label (default: layer_ticks).
     """
 
     def __init__(self, box: Box, n: int, lo: float, hi: float, y_title: str, x_title: str = "layer",
-                 size: float = SMALL_SIZE):
+                 size: float = SMALL_SIZE, floor: bool = False, most_ticks: int = 6, x_ticks=None):
         super().__init__()
         self.n = n
         self.lo, self.hi = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
         if self.hi == self.lo:
             self.hi += 1
-        exps = decade_ticks(self.lo, self.hi)
-        ylabels = {e: text(power_of_ten(e), size, MUTED) for e in exps}
-        xlabels = {i: text(str(i), size, MUTED) for i in layer_ticks(n)}
+        exps = decade_ticks(self.lo, self.hi, most_ticks)
+        if floor and self.lo not in exps:  # the floor's tick replaces a tick too close to it
+            step = exps[1] - exps[0] if len(exps) > 1 else 1
+            exps = [self.lo, *[e for e in exps if e - self.lo >= step]]
+        ylabels = {e: text(("≤" if floor and e == self.lo else "") + power_of_ten(e), size, MUTED) for e in exps}
+        xlabels = {i: text(str(i), size, MUTED) for i in (layer_ticks(n) if x_ticks is None else x_ticks)}
         self.y_title = paragraph(y_title, size, box.width, INK, align=LEFT)
         self.x_title = text(x_title, size, MUTED)
         label_w = max(max(m.width for m in ylabels.values()), self.x_title.width + 0.2 + xlabels[0].width / 2)

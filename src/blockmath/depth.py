@@ -123,6 +123,7 @@ class DepthCurve:
     weight_grad_norm: Array  # [L] ‖∂loss/∂(all six weight matrices of the layer)‖, layer 0 first
     rel_change: float  # ‖out − x‖ / ‖x‖: how far the whole stack moved its input (out: before the read-out LN)
     loss: float  # the read-out loss at initialization
+    token_gap: Array  # [L] token_gap of each layer's input, layer 0 first (NaN for a single token)
 
     @property
     def top_over_bottom(self) -> float:
@@ -144,10 +145,50 @@ class DepthCurve:
         """The smallest layer's ‖∂loss/∂W‖ over the last layer's (≥ 1/2: no layer gets less than half of the top's)."""
         return float(self.weight_grad_norm.min() / self.weight_grad_norm[-1])
 
+    @property
+    def gap_drawn(self) -> Array:  # [L]
+        """token_gap as a log plot draws it: values under GAP_FLOOR (one vector, up to rounding) at the floor."""
+        return np.maximum(self.token_gap, GAP_FLOOR)
+
+    @property
+    def closest_gap(self) -> float:
+        """The smallest token_gap over the layers' inputs: how alike the tokens ever get (NaN for one token)."""
+        return float(np.min(self.token_gap))
+
+    @property
+    def alike_from(self) -> int | None:
+        """The first layer from whose input on every layer's tokens point (nearly) the same way, token_gap < ALIKE
+        (mean cosine > 0.99); None when the last layer's are not that alike (or there is a single token)."""
+        apart = np.flatnonzero(~(self.token_gap < ALIKE))  # [k] layers whose tokens are not alike (NaN counts)
+        if len(apart) == 0:
+            return 0
+        return None if apart[-1] == len(self.token_gap) - 1 else int(apart[-1] + 1)
+
+
+ALIKE = 0.01  # token_gap under this: the tokens point (nearly) the same way (mean cosine > 0.99)
+GAP_FLOOR = 1e-20  # token_gap under this is drawn at this floor: the tokens are one vector, to ~10 digits
+
+
+def token_gap(h: Array) -> float:  # [T, d] -> scalar
+    """Mean over the token pairs i < j of 1 − cos(h_i, h_j): 0 when every token points the same way, 1 for
+    orthogonal tokens; NaN for a single token (no pair). Computed as ‖u_i − u_j‖² / 2 of the unit vectors u, which
+    keeps its precision near 0 (1 − u_i·u_j would cancel to rounding noise)."""
+    T = h.shape[0]
+    if T < 2:
+        return float("nan")
+    u = h / np.linalg.norm(h, axis=-1, keepdims=True)  # [T, d]
+    i, j = np.triu_indices(T, k=1)  # [P] each pair once
+    return float(np.mean(np.sum((u[i] - u[j]) ** 2, axis=-1)) / 2)  # [P, d] -> [P] -> scalar
+
 
 def top_ratio(a: DepthCurve, b: DepthCurve) -> float:
     """a's last-layer ‖∂loss/∂W‖ over b's (Xiong et al. compare post-norm's with pre-norm's)."""
     return float(a.weight_grad_norm[-1] / b.weight_grad_norm[-1])
+
+
+def bottom_ratio(a: DepthCurve, b: DepthCurve) -> float:
+    """a's layer-0 ‖∂loss/∂W‖ over b's (the no-residual stack's over pre-norm's: what reaches the first layer)."""
+    return float(a.weight_grad_norm[0] / b.weight_grad_norm[0])
 
 
 VARIANTS = (("residual + pre-norm", "pre", True), ("residual + post-norm", "post", True), ("no residual (pre-norm)", "pre", False))
@@ -201,7 +242,8 @@ def stack_backward(x: Array, layers: list[BlockParams], norm: str, skip: bool,
 
 
 def run_stack(x: Array, layers: list[BlockParams], norm: str, skip: bool, label: str = "") -> DepthCurve:  # [T, d] -> curve
-    """Forward through the stack, backprop stack_loss to every layer's input and weights, keep the norms."""
+    """Forward through the stack, backprop stack_loss to every layer's input and weights, keep the norms and how
+    alike the tokens are at each layer's input."""
     states = stack_forward(x, layers, norm, skip)
     out = states[-1]
     dx, dw = stack_backward(x, layers, norm, skip, states)
@@ -209,7 +251,8 @@ def run_stack(x: Array, layers: list[BlockParams], norm: str, skip: bool, label:
     act = np.array([np.linalg.norm(h, axis=-1).mean() for h in states])  # [L + 1]
     loss = float(np.sum(readout(out, norm) * probe(x.shape)) / x.shape[0])
     return DepthCurve(label, norm, skip, act, np.array([np.linalg.norm(g) for g in dx]), weight,
-                      np.sqrt((weight**2).sum(axis=1)), float(np.linalg.norm(out - x) / np.linalg.norm(x)), loss)
+                      np.sqrt((weight**2).sum(axis=1)), float(np.linalg.norm(out - x) / np.linalg.norm(x)), loss,
+                      np.array([token_gap(h) for h in states[:-1]]))
 
 
 def depth_analysis(x: Array, depth: int, d_model: int, d_ff: int, n_heads: int, seed: int,

@@ -21,7 +21,7 @@ from .core import (
     layer_norm_steps,
     residual,
 )
-from .depth import DepthCurve, depth_analysis, top_ratio
+from .depth import DepthCurve, bottom_ratio, depth_analysis, top_ratio
 from .tokenize import CONTINUATION, InputError, is_continuation, is_word, tokenize
 
 SWEEP_STEP = 0.01  # λ resolution of the residual sweep (the slider moves in these steps)
@@ -142,6 +142,11 @@ class Trace:
     def depth_post_over_pre(self) -> float:
         """At the standard start, the last layer's ‖∂loss/∂W‖ with post-norm over pre-norm's (Xiong et al. 2020)."""
         return top_ratio(self.depth[1], self.depth[0])
+
+    @cached_property
+    def depth_plain_over_pre(self) -> float:
+        """At the standard start, layer 0's ‖∂loss/∂W‖ without the residual over pre-norm's (same weights)."""
+        return bottom_ratio(self.depth[2], self.depth[0])
 
     @cached_property
     def depth_near_zero(self) -> list[DepthCurve]:
