@@ -1,5 +1,6 @@
 """The MLP (FFN) drawn as W₁ → hidden layer → W₂: two trapezoids (each weight matrix, its tall side facing the
 wide layer) around the hidden layer's cells (colour = value), along the flow (left to right, or top to bottom).
+The hidden layer can be drawn twice, before and after GELU, side by side, so GELU's effect stays in view.
 """
 
 from __future__ import annotations
@@ -13,46 +14,76 @@ from kit.style import BODY_SIZE, INK, MLP, MUTED, SMALL_SIZE, ZERO
 from kit.text import text
 
 HIDDEN_W = 0.34  # thickness of the hidden layer
+UNIT_MIN = 0.09  # the thinnest a hidden unit is drawn when all of them are shown
+UNIT_WINDOWED = 0.2  # a hidden unit's length when only a window of them is shown (room for the "⋮")
+
+
+def hidden_window(f: int, length: float, keep=()) -> tuple[float, list]:
+    """The length of one hidden unit and the units shown along `length`: all of them when each gets UNIT_MIN,
+    else a window (keeping `keep`)."""
+    if f <= length // UNIT_MIN:
+        return min(0.3, length / f), list(range(f))
+    return UNIT_WINDOWED, window_keeping(f, int(length // UNIT_WINDOWED), keep)
 
 
 class Net(VGroup):
     """W₁ → hidden layer (colours only) → W₂ along the flow: left to right, or top to bottom when vertical.
 
-    length: the hidden layer's long side; narrow: the trapezoids' short side; w_len: their depth along the flow.
-    The hidden layer shows a window of its units (keeping `keep`) when they are too many for their cells.
+    length: the hidden layer's long side; narrow: W₁'s short side (the input's length; W₂'s is the same);
+    w_len: their depth along the flow. The hidden layer shows a window of its units (keeping `keep`) when they
+    are too many for their cells. gelu_gap: also draw the hidden layer before GELU (`pre`), this far before the
+    one after GELU (`hidden`); value_gap: the room after `hidden`, before W₂.
     """
 
     def __init__(self, d: int, f: int, block, length: float, narrow: float, w_len: float, vertical: bool,
-                 keep=(), value_gap: float = 0.06):
+                 keep=(), value_gap: float = 0.06, gelu_gap: float | None = None):
         super().__init__()
         self.vertical = vertical
         hmax = float(max(np.abs(block.ffn_pre).max(), np.abs(block.ffn_post).max()))
-        cell, win = (min(0.3, length / f), list(range(f))) if f <= length // 0.09 else \
-            (0.25, window_keeping(f, int(length // 0.25), keep))
+        cell, win = hidden_window(f, length, keep)
         length = cell * len(win)
         size = (cell, HIDDEN_W) if vertical else (HIDDEN_W, cell)
         values = np.zeros((1, f) if vertical else (f, 1))
         self.hidden = CellMatrix(values, hmax, *size, numbers=False, **({"cols": win} if vertical else {"rows": win}))
-        w1, w2 = trapezoid(narrow, length, w_len, vertical), trapezoid(length, narrow, w_len, vertical)
         flow = DOWN if vertical else RIGHT
-        w1.next_to(self.hidden, -flow, buff=0.04)
+        self.pre = None
+        first = self.hidden
+        if gelu_gap is not None:
+            self.pre = self.hidden.copy().next_to(self.hidden, -flow, buff=gelu_gap)
+            first = self.pre
+        w1, w2 = trapezoid(narrow, length, w_len, vertical), trapezoid(length, narrow, w_len, vertical)
+        w1.next_to(first, -flow, buff=0.04)
         w2.next_to(self.hidden, flow, buff=value_gap)
         self.shapes = VGroup(w1, w2)
         self.labels = VGroup(*[weight_label(name, shape, w, vertical) for name, shape, w in
                                (("W₁", f"{d}×{f}", w1), ("W₂", f"{f}×{d}", w2))])
-        self.add(self.shapes, self.hidden, self.labels)
+        self.add(self.shapes, *([self.pre] if self.pre is not None else []), self.hidden, self.labels)
 
     def column(self, values):
         """The hidden layer's values [f] in its shape ([f, 1] or [1, f])."""
         v = np.asarray(values, dtype=float)
         return v[None, :] if self.vertical else v[:, None]
 
-    def recolor(self, values) -> Transform:
-        """The hidden layer takes the colours of values [f] (a plain Transform: cheap to render)."""
-        return Transform(self.hidden.cells, self.hidden.target_for(self.column(values)).cells)
+    def recolor(self, values, layer=None) -> Transform:
+        """The hidden layer (or `layer`, e.g. self.pre) takes the colours of values [f] (a plain Transform: cheap
+        to render)."""
+        layer = self.hidden if layer is None else layer
+        return Transform(layer.cells, layer.target_for(self.column(values)).cells)
 
-    def cell(self, u: int):
-        return self.hidden.cell(0, u) if self.vertical else self.hidden.cell(u, 0)
+    def paint(self, values, layer=None):
+        """The hidden layer (or `layer`) coloured as values [f] at once (before it is shown)."""
+        layer = self.hidden if layer is None else layer
+        for c, t in zip(layer.cells, layer.target_for(self.column(values)).cells):
+            c.set_fill(t.get_fill_color(), opacity=1)
+        return layer
+
+    def cell(self, u: int, layer=None):
+        """Hidden unit u's cell (after GELU, or in `layer`)."""
+        layer = self.hidden if layer is None else layer
+        return layer.cell(0, u) if self.vertical else layer.cell(u, 0)
+
+    def units_shown(self) -> list[int]:
+        return self.hidden.cols_shown if self.vertical else self.hidden.rows_shown
 
 
 def trapezoid(a: float, b: float, depth: float, vertical: bool) -> Polygon:
