@@ -6,25 +6,26 @@ Attention moves information between tokens; the MLP (the FFN) computes within on
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Arrow, LaggedStart, Line, ReplacementTransform, Square, \
-    SurroundingRectangle, Transform, TransformFromCopy, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, Arrow, LaggedStart, Line, ReplacementTransform, Transform, \
+    TransformFromCopy, VGroup
 
 from kit.base import TraceScene
 from kit.fast import FadeIn, FadeOut
 from kit.layout import Box, content_band, line_height
-from kit.matrices import CellMatrix, number_box, value_color
-from kit.network import HIDDEN_W, Net, hidden_window, spread
+from kit.matrices import CellMatrix, number_box
+from kit.network import HIDDEN_W, Net, hidden_window, key
 from kit.names import names
-from kit.rows import BIG_CELL, EDGE, end_window, number_size_for, pair_cells_width, pair_label_width, pair_middle, quoted, \
-    row_box, token_matrix, token_panels
+from kit.rows import BIG_CELL, EDGE, end_window, number_size_for, pair_cells_width, pair_label_width, pair_middle, \
+    quoted, row_box, token_matrix, token_panels
 from kit.style import ATTN, LN, MLP, MUTED, NOTE_SIZE, NUMBER_SIZE, RESULT, SMALL_SIZE, STREAM, frame
-from kit.text import number, text
+from kit.text import text
 from kit.widgets import baseline_text, center_on_line, paragraph, set_baseline, title_fitting
 
 HEAD_GAP = 0.2  # between a matrix (or vector) and its heading's baseline
 STEP_TOTAL = 6.0  # seconds for the whole every-token loop (each token 0.3-0.6 s)
 VALUE_GAP = 1.0  # room after the hidden layer for the most active units' values
 GELU_GAP = 0.9  # between the hidden layer before GELU and after it (room for "GELU")
+WINDOW_NOTE = " (… = columns not shown)"
 IN_SHARE = 0.75  # the input vector is at most this share of the hidden layer's length (d_ff > d_model shows)
 
 
@@ -104,7 +105,8 @@ class FFNScene(TraceScene):
                   self.morph(self.net.shapes, net.shapes), self.morph(self.net.hidden.cells, net.hidden.cells),
                   run_time=1.2)
         rest = [m for m in ins.family_members_with_points() if m not in set(ins.row(tr).get_family())]
-        self.play(FadeIn(VGroup(*rest, self.mat_heads, net.labels, net.hidden.gaps, first[1:], outs.gaps, self.flow)))
+        self.play(FadeIn(VGroup(*rest, self.mat_heads, net.labels, net.hidden.gaps, first[1:], outs.gaps, self.flow,
+                                self.mlp_note)))
         self.swap_caption("The same W₁, b₁, W₂, b₂ for every token: one network, used on each row by itself.", MLP)
         self.play(FadeIn(self.in_box), FadeIn(self.out_box), FadeIn(self.link))
         step = float(np.clip(STEP_TOTAL / len(ins.rows_shown), 0.3, 0.6))
@@ -122,7 +124,7 @@ class FFNScene(TraceScene):
     def contrast(self):
         self.beat("contrast")
         self.vanish(self.inputs, self.outputs, *self.out_rows.values(), self.net2, self.mat_heads, self.flow,
-                    self.in_box, self.out_box, self.link)
+                    self.in_box, self.out_box, self.link, self.mlp_note)
         self.build_contrast()
         one = len(self.trace.tokens) == 1
         self.play(FadeIn(self.attn_panel))
@@ -158,7 +160,7 @@ class FFNScene(TraceScene):
         return center_on_line(h.next_to(mob, LEFT, buff=0.25), mob.get_center()[1])
 
     def build_alone(self):
-        """The input matrix alone for the first beat: the columns it has in the every-token beat, larger cells."""
+        """The input matrix alone for the first beat: the window it has in the every-token beat, larger cells."""
         t, d, tr = self.trace, self.trace.config.d_model, self.trace.tracked
         k = len(self.inputs.cols_shown)
         note = [paragraph(f"each row has {d} numbers (the MLP reads all {d}); … marks the {d - k} not shown",
@@ -166,7 +168,8 @@ class FFNScene(TraceScene):
         box = self.band.below(line_height(SMALL_SIZE) + HEAD_GAP).inset(EDGE, 0)
         box = Box(box.left, box.right, box.bottom + (note[0].height + 0.15 if note else 0.0), box.top)
         self.m_in = token_matrix(t.block.ln2, box, self.vmax, labels=t.tokens, keep_row=tr, highlight=tr,
-                                 cols=self.inputs.col_window, max_cell=BIG_CELL, max_number=SMALL_SIZE)
+                                 cols=self.inputs.col_window, rows=self.inputs.row_window, max_cell=BIG_CELL,
+                                 max_number=SMALL_SIZE)
         head = self.head(self.in_name, self.in_color, self.m_in.cells, UP)
         if note:
             note[0].next_to(self.m_in, DOWN, buff=0.15)
@@ -236,32 +239,17 @@ class FFNScene(TraceScene):
 
     def build_top_units(self):
         """The most active units after GELU: boxed, their values beside them (under them in a tall frame)."""
-        b, tr, units, net = self.trace.block, self.trace.tracked, list(self.trace.ffn_top_units), self.net
-        post = b.ffn_post[tr]
-        self.top_boxes = VGroup(*[SurroundingRectangle(net.cell(u), color=MLP, buff=0.03, stroke_width=3)
-                                  for u in units])
-        self.top_numbers = VGroup(*[number(post[u], 2, SMALL_SIZE, MLP) for u in units])
-        axis = 0 if self.stacked else 1
-        centres = spread([net.cell(u).get_center()[axis] for u in units],
-                         (self.top_numbers.width + 0.3) if self.stacked else 0.34)
-        if self.stacked:  # all of them inside the band
-            half = max(n.width for n in self.top_numbers) / 2
-            lo, hi = self.band.left + half - min(centres), self.band.right - half - max(centres)
-            centres = [c + min(max(0.0, lo), hi) for c in centres]
-        self.top_leads = VGroup()
-        for u, num, c in zip(units, self.top_numbers, centres):
-            cell = net.cell(u)
-            if self.stacked:
-                num.move_to([c, cell.get_bottom()[1] - 0.55, 0])
-                self.top_leads.add(Line(cell.get_bottom() + DOWN * 0.03, num.get_top() + UP * 0.05, color=MLP))
-            else:
-                num.move_to([cell.get_right()[0] + 0.3 + num.width / 2, c, 0])
-                self.top_leads.add(Line(cell.get_right() + RIGHT * 0.03, num.get_left() + LEFT * 0.05, color=MLP))
+        t = self.trace
+        self.top_boxes, self.top_leads, self.top_numbers = self.net.mark_units(
+            list(t.ffn_top_units), t.block.ffn_post[t.tracked], self.band.left, self.band.right)
 
     def build_every_token(self):
         """Inputs | network | outputs side by side (stacked in a tall frame); boxes and links for every row."""
         t, b, tr = self.trace, self.trace.block, self.trace.tracked
         d, f, band = t.config.d_model, t.config.d_ff, self.band.below(line_height(SMALL_SIZE) + HEAD_GAP)
+        note = f"the MLP reads all {d} numbers of each row"
+        foot = paragraph(note + WINDOW_NOTE, NOTE_SIZE, band.width).height + 0.2  # its room, at its longest
+        band = Box(band.left, band.right, band.bottom + foot, band.top)
         if self.stacked:
             top, mid, bottom = band.split([1, 0.5, 1], gap=0.3 + line_height(SMALL_SIZE) + HEAD_GAP, vertical=True)
             self.inputs = token_matrix(b.ln2, top.inset(EDGE, 0), self.vmax, labels=t.tokens, keep_row=tr,
@@ -295,6 +283,9 @@ class FFNScene(TraceScene):
         (everything.shift(shift) if not self.stacked else everything.shift(RIGHT * shift[0]))
         self.flow.shift(RIGHT * shift[0] if self.stacked else shift)
         self.net2, self.outputs = net, outs
+        note += WINDOW_NOTE if None in self.inputs.col_window else ""
+        self.mlp_note = paragraph(note, NOTE_SIZE, band.width, MUTED).next_to(everything, DOWN, buff=0.2)
+        self.mlp_note.set_x(band.center[0])
         self.out_rows = {r: VGroup(outs.row(r), outs.row_numbers(r), *([outs.label(r)] if self.stacked else []))
                          for r in outs.rows_shown}
         self.mat_heads = VGroup(self.head(self.in_name, self.in_color, self.inputs.cells, UP),
@@ -342,19 +333,6 @@ class FFNScene(TraceScene):
         """Fade mobjects out and take them (and their parts, wherever they sit) off the scene."""
         self.play(FadeOut(VGroup(*mobs)), run_time=run_time)
         self.remove(*[m for mob in mobs for m in mob.get_family()])
-
-
-def key(vmax: float) -> tuple[VGroup, VGroup]:
-    """The colour key ('■ negative ■ 0 ■ positive') and the boxes' key ('□ most active units'), one line each."""
-    def swatch(v):
-        return Square(0.22, stroke_width=0, fill_opacity=1, fill_color=value_color(v, vmax))
-
-    items = VGroup()
-    for v, word in ((-vmax, "negative"), (0.0, "0"), (vmax, "positive")):
-        items.add(VGroup(swatch(v), text(word, NOTE_SIZE, MUTED)).arrange(RIGHT, buff=0.1))
-    colours = items.arrange(RIGHT, buff=0.3)
-    boxes = VGroup(Square(0.22, color=MLP, stroke_width=3), text("most active units", NOTE_SIZE, MUTED))
-    return colours, boxes.arrange(RIGHT, buff=0.1)
 
 
 def narrow_side(length: float, d: int, f: int) -> float:

@@ -209,7 +209,7 @@ class LayerNormScene(TraceScene):
         self.stats_note.next_to(everything, DOWN, buff=0.2)
 
     def build_alone(self):
-        """The input matrix alone for the first beat: the columns it has in the all-rows beat, larger cells."""
+        """The input matrix alone for the first beat: the window it has in the all-rows beat, larger cells."""
         t, s, tr, d = self.trace, self.trace.ln1_steps, self.trace.tracked, self.trace.config.d_model
         k = len(self.m_in.cols_shown)
         note = [paragraph(f"each row has {d} numbers; … marks the {d - k} not shown", NOTE_SIZE, self.band.width,
@@ -218,7 +218,8 @@ class LayerNormScene(TraceScene):
         box = self.band.below(line_height(SMALL_SIZE) + HEAD_GAP).inset(EDGE, 0)
         box = Box(box.left, box.right, box.bottom + foot, box.top)
         m = token_matrix(s.input, box, self.m_in.vmax, labels=t.tokens, keep_row=tr, highlight=tr,
-                         cols=self.m_in.col_window, max_cell=BIG_CELL, max_number=SMALL_SIZE)
+                         cols=self.m_in.col_window, rows=self.m_in.row_window, max_cell=BIG_CELL,
+                         max_number=SMALL_SIZE)
         head = set_baseline(self.head(self.in_name, STREAM), m.cells.get_top()[1] + HEAD_GAP)
         head.set_x(m.cells.get_center()[0])
         self.m_big, self.big_focus = m, row_box(m, tr)

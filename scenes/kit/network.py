@@ -6,12 +6,13 @@ The hidden layer can be drawn twice, before and after GELU, side by side, so GEL
 from __future__ import annotations
 
 import numpy as np
-from manim import DL, DOWN, DR, RIGHT, UL, UR, Polygon, Transform, VGroup
+from manim import DL, DOWN, DR, LEFT, RIGHT, UL, UP, UR, Line, Polygon, Square, SurroundingRectangle, Transform, \
+    VGroup
 
-from kit.matrices import CellMatrix
+from kit.matrices import CellMatrix, value_color
 from kit.rows import window_keeping
-from kit.style import BODY_SIZE, INK, MLP, MUTED, SMALL_SIZE, ZERO
-from kit.text import text
+from kit.style import BODY_SIZE, INK, MLP, MUTED, NOTE_SIZE, SMALL_SIZE, ZERO
+from kit.text import number, text
 
 HIDDEN_W = 0.34  # thickness of the hidden layer
 UNIT_MIN = 0.09  # the thinnest a hidden unit is drawn when all of them are shown
@@ -57,6 +58,10 @@ class Net(VGroup):
         self.shapes = VGroup(w1, w2)
         self.labels = VGroup(*[weight_label(name, shape, w, vertical) for name, shape, w in
                                (("W₁", f"{d}×{f}", w1), ("W₂", f"{f}×{d}", w2))])
+        a, b = (lab[1] for lab in self.labels)
+        if not vertical and b.get_left()[0] - a.get_right()[0] < 0.2:  # both sizes pushed under narrow shapes
+            for lab in self.labels:  # and running into each other: the names stay, the sizes are in the title
+                lab.remove(lab[1])
         self.add(self.shapes, *([self.pre] if self.pre is not None else []), self.hidden, self.labels)
 
     def column(self, values):
@@ -82,8 +87,43 @@ class Net(VGroup):
         layer = self.hidden if layer is None else layer
         return layer.cell(0, u) if self.vertical else layer.cell(u, 0)
 
+    def mark_units(self, units, values, left: float, right: float) -> tuple[VGroup, VGroup, VGroup]:
+        """Boxes around the given units after GELU, their values (values[u], 2 places) beside them (under them in
+        a vertical flow, kept between left and right), and a lead from each box to its value."""
+        boxes = VGroup(*[SurroundingRectangle(self.cell(u), color=MLP, buff=0.03, stroke_width=3) for u in units])
+        numbers = VGroup(*[number(values[u], 2, SMALL_SIZE, MLP) for u in units])
+        axis = 0 if self.vertical else 1
+        centres = spread([self.cell(u).get_center()[axis] for u in units],
+                         (numbers.width + 0.3) if self.vertical else 0.34)
+        if self.vertical:  # all of them between left and right
+            half = max(n.width for n in numbers) / 2
+            lo, hi = left + half - min(centres), right - half - max(centres)
+            centres = [c + min(max(0.0, lo), hi) for c in centres]
+        leads = VGroup()
+        for u, num, c in zip(units, numbers, centres):
+            cell = self.cell(u)
+            if self.vertical:
+                num.move_to([c, cell.get_bottom()[1] - 0.55, 0])
+                leads.add(Line(cell.get_bottom() + DOWN * 0.03, num.get_top() + UP * 0.05, color=MLP))
+            else:
+                num.move_to([cell.get_right()[0] + 0.3 + num.width / 2, c, 0])
+                leads.add(Line(cell.get_right() + RIGHT * 0.03, num.get_left() + LEFT * 0.05, color=MLP))
+        return boxes, leads, numbers
+
     def units_shown(self) -> list[int]:
         return self.hidden.cols_shown if self.vertical else self.hidden.rows_shown
+
+
+def key(vmax: float) -> tuple[VGroup, VGroup]:
+    """The hidden layer's colour key ('■ negative ■ 0 ■ positive', saturating at ±vmax) and the boxes' key
+    ('□ most active units'), one line each."""
+    def swatch(v):
+        return Square(0.22, stroke_width=0, fill_opacity=1, fill_color=value_color(v, vmax))
+
+    colours = VGroup(*[VGroup(swatch(v), text(word, NOTE_SIZE, MUTED)).arrange(RIGHT, buff=0.1)
+                       for v, word in ((-vmax, "negative"), (0.0, "0"), (vmax, "positive"))])
+    boxes = VGroup(Square(0.22, color=MLP, stroke_width=3), text("most active units", NOTE_SIZE, MUTED))
+    return colours.arrange(RIGHT, buff=0.3), boxes.arrange(RIGHT, buff=0.1)
 
 
 def trapezoid(a: float, b: float, depth: float, vertical: bool) -> Polygon:

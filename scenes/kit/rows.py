@@ -22,9 +22,10 @@ LABEL_MAX_W = 1.3  # the widest a row label may be (longer ones are elided with 
 LABEL_BUFF = 0.15  # between a label and its row's first cell (as CellMatrix places it)
 SMALL_LABEL_ROW = 0.34  # rows at least this tall take SMALL_SIZE labels, lower ones NOTE_SIZE (descenders stay in)
 READABLE = NUMBER_SIZE  # cell numbers at least this size where the room allows (digits ~11 px at 480p)
-ROW_NUMBER_MIN = 15  # rows (tokens) are elided only when their numbers would fall under this size
+ROW_NUMBER_MIN = 17  # rows (tokens) are elided only when their numbers would fall under this size
 CELL_PAD = (0.08, 0.1)  # room around a cell's number, across and up
 BIG_CELL = 0.75  # the largest cell of a matrix alone on screen (a beat with room to spare)
+ASPECT = 1.6  # a cell at most this much wider than tall (unless its numbers need more)
 EDGE = 0.25  # extra clearance from the safe frame's sides for rows with a highlight box
 
 
@@ -47,6 +48,7 @@ def readable_fit(n_rows: int, n_cols: int, width: float, height: float, places: 
         cols = end_window(n_cols, max(int(width // (wr + CELL_PAD[0])), 3))
     rows = window(n_rows, max(int(height // (hr + CELL_PAD[1])), 3))
     cell_w, cell_h = min(max_cell, width / len(cols)), min(max_cell, height / len(rows))
+    cell_w = min(cell_w, max(ASPECT * cell_h, wr + CELL_PAD[0]))  # low rows: no wider than their numbers need
     return CellFit(cell_w, cell_h, number_size_for(cell_w, cell_h, places, max_number), rows, list(cols))
 
 
@@ -118,27 +120,31 @@ def label_width_for(labels, size: float, max_width: float = LABEL_MAX_W) -> floa
 def token_matrix(values, box: Box, vmax: float, labels=None, keep_row: int | None = None, places: int = 1,
                  numbers: bool = True, max_cell: float = 0.56, max_label_w: float = LABEL_MAX_W,
                  highlight: int | None = None, cells_width: float | None = None, cols: Window | None = None,
-                 max_number: float = NUMBER_SIZE) -> CellMatrix:
+                 max_number: float = NUMBER_SIZE, rows: Window | None = None) -> CellMatrix:
     """A CellMatrix of values [R, C] with the largest readable cells that fit box (labels included), centred in it.
 
     Columns that do not fit are elided first (first few "…" last), rows ("⋮") only when the numbers would get too
     small (readable_fit); keep_row stays in view. cells_width: the most the cells may take across (for a second
-    matrix of the same shape beside this one). cols: the column window (the same matrix shown in another beat).
+    matrix of the same shape beside this one). cols, rows: the windows (the same matrix shown in another beat).
     """
     values = np.asarray(values, dtype=float)
     n_rows, n_cols = values.shape
     lw = label_width_for(labels, NOTE_SIZE, max_label_w) if labels is not None else 0.0
     room = lw + LABEL_BUFF if labels is not None else 0.0
     across = box.width - room if cells_width is None else min(box.width - room, cells_width)
-    fit = readable_fit(n_rows, n_cols, across, box.height, places=places, max_cell=max_cell, max_number=max_number,
-                       cols=cols)
+    fit = readable_fit(n_rows if rows is None else len(rows), n_cols, across, box.height, places=places,
+                       max_cell=max_cell, max_number=max_number, cols=cols)
+    if rows is not None and len(fit.rows) < len(rows):  # the given rows, however low they must be
+        cell_h = box.height / len(rows)
+        fit = CellFit(fit.cell_w, cell_h, number_size_for(fit.cell_w, cell_h, places, max_number), fit.rows, fit.cols)
     size = label_size_for(fit.cell_h)
     if labels is not None:
         lw = label_width_for(labels, size, max_label_w)
         if lw + LABEL_BUFF + len(fit.cols) * fit.cell_w > box.width:  # SMALL labels took more room: back to NOTE
             size = NOTE_SIZE
             lw = label_width_for(labels, size, max_label_w)
-    rows = fit.rows if keep_row is None else window_keeping(n_rows, len(fit.rows), [keep_row])
+    if rows is None:
+        rows = fit.rows if keep_row is None else window_keeping(n_rows, len(fit.rows), [keep_row])
     m = CellMatrix(values, vmax, fit.cell_w, fit.cell_h, rows=rows, cols=fit.cols, labels=labels, places=places,
                    numbers=numbers, number_size=fit.number_size, label_size=size, label_width=max(lw, 0.01),
                    highlight=highlight)
@@ -180,14 +186,14 @@ def token_panels(trace, boxes, heads) -> list:
         headers.append(h.arrange(DOWN, buff=0.1))
     head_h = max(h.height for h in headers)
     room = min(b.height for b in boxes) - head_h - 0.3
-    row_h = min(0.5, room / n)
+    row_h = min(0.6, room / n)
     slots = list(range(n)) if row_h >= 0.24 else window_keeping(n, int(room // 0.24), [trace.tracked])
     row_h = max(row_h, 0.24)
     size = label_size_for(row_h)
     widest = max(label_text(trace.tokens[r], size, LABEL_MAX_W).width for r in slots if r is not None)
+    lw = min(widest, (min(b.width for b in boxes) - 1.2) / 2)  # the same labels in every panel
     out = []
     for box, header in zip(boxes, headers):
-        lw = min(widest, (box.width - 1.2) / 2)
         half = float(np.clip((box.width - 2 * lw) / 2 - 0.2, 0.6, 1.6))  # from the middle to either column
         left, right, gaps = {}, {}, VGroup()
         for k, r in enumerate(slots):
