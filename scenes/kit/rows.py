@@ -66,8 +66,10 @@ def pair_middle() -> float:
 
 
 def pair_label_width() -> float:
-    """The widest row label beside two matrices side by side (narrower in a square frame)."""
-    return LABEL_MAX_W if frame().landscape else 0.9
+    """The widest row label beside two matrices side by side (narrower in a square frame; a tall frame stacks
+    them)."""
+    f = frame()
+    return LABEL_MAX_W if f.landscape or f.portrait else 0.9
 
 
 def pair_cells_width(band: Box, labels) -> float:
