@@ -77,6 +77,16 @@ def title(s: str, subtitle: str | None = None) -> VGroup:
     return g.to_edge(UP, buff=MARGIN)
 
 
+def title_fitting(options, subtitle: str | None = None) -> VGroup:
+    """title() with the first of `options` (longest first) that fits the frame on one line, else the last one:
+    a narrow frame gets a shorter title instead of one broken before its last word."""
+    width = frame().safe_width
+    for s in options:
+        if text(s, TITLE_SIZE, weight="BOLD").width <= width:
+            return title(s, subtitle)
+    return title(options[-1], subtitle)
+
+
 def caption_lines() -> int:
     """How many lines of caption the bottom of the frame keeps free: 2 in a wide frame, 3 in a square or tall one."""
     return 2 if frame().landscape else 3
