@@ -16,9 +16,9 @@ from blockmath.journey import journey
 from kit.base import TraceScene
 from kit.diagram import BlockDiagram
 from kit.fast import FadeIn, FadeOut
-from kit.journey import (attention_reads, branch_paths, caption_token, closer, column_sum, hidden_strip,
-                         place_beside, place_overview, quoted_name, read_column, stage_layout, station_box,
-                         stream_arrow, stream_card, stream_label, strip_links)
+from kit.journey import attention_reads, branch_paths, hidden_strip, place_beside, station_box, strip_links
+from kit.stage import (caption_token, closer, column_sum, place_overview, quoted_name, read_column, stage_layout,
+                       stream_arrow, stream_card, stream_label)
 from kit.layout import content_band
 from kit.names import names
 from kit.style import ATTN, BODY_SIZE, LN, MLP, RESULT, SMALL_SIZE, STREAM, frame

@@ -57,7 +57,7 @@ class LayerNormScene(TraceScene):
 
     def one_row(self):
         self.beat("one-row")
-        tr, s, d, sym = self.trace.tracked, self.trace.ln1_steps, self.trace.config.d_model, self.sym
+        tr, s, d = self.trace.tracked, self.trace.ln1_steps, self.trace.config.d_model
         self.build_steps()
         first, rest = self.steps[0], self.steps[1:]
         row = VGroup(self.m_big.row(tr), self.m_big.row_numbers(tr))

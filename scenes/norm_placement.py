@@ -101,7 +101,7 @@ class NormPlacementScene(TraceScene):
 
     def stream_values(self):
         self.beat("stream-values")
-        t, i, sp = self.trace, self.trace.tracked, {k: j.spread[:, self.trace.tracked] for k, j in
+        t, sp = self.trace, {k: j.spread[:, self.trace.tracked] for k, j in
                                                      self.journeys.items()}
         gone = [FadeOut(m) for m in self.left]
         gone.append(FadeOut(VGroup(*self.heads.values(), *self.diagram.values(), *self.formulas.values())))

@@ -80,7 +80,7 @@ class TakeawaysScene(TraceScene):
     def layernorm_tidies_rows(self):
         self.beat("layernorm")
         t = self.trace
-        x, z = t.layernorm.source, t.layernorm.normalized  # x and (x − μ) / σ, row by row
+        x, z = t.layernorm.input, t.layernorm.normalized  # x and (x − μ) / σ, row by row
         w, h = self.ln_panel.visual_size
         self.ln_key = paragraph("each row: mean 0, spread 1", NOTE_SIZE, w, LN)
         vmax = float(max(np.abs(x).max(), np.abs(z).max()))

@@ -264,7 +264,8 @@ def test_words_follow_the_numbers_in_every_case():
     # the summary
     points = takeaway_points(fake(pre, [1.0, 0.8, 1.0], [0.5, 0.3, 0.4]), fake(plain, gap=[0.5, 1e-3, 1e-9]),
                              near_pre, 1e-5, 3)
-    assert len(points) == 3 and "stay apart: 1 − cos ≥ 0.30; without it, one way from layer 1 on" in points[0]
+    assert len(points) == 3
+    assert "stay apart: 1 − cos ≥ 0.30; without it, they all point one way from layer 1 on" in points[0]
     assert "at least half of layer 2's gradient; without it, layer 0 gets 1.00 × 10⁻⁵ of pre-norm's" in points[1]
     assert "starts as (almost) the identity" in points[2]
     points = takeaway_points(fake(pre, [1.0, 0.1, 1.0], [np.nan] * 3), fake(plain, gap=[np.nan] * 3),

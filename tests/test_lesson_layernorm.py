@@ -82,6 +82,9 @@ def test_one_row_ends_on_every_step(monkeypatch):
     s, tr, end = t.ln1_steps, t.tracked, scene.ended["one-row"]
     heads = [p.head.text_info.source for p in scene.steps]
     assert heads == ["x", "x − μ", "(x − μ) / σ", "γ · (x − μ) / σ + β"]
+    for p, row in zip(scene.steps, (s.input[tr], s.centered[tr], s.normalized[tr], s.out[tr])):
+        drawn = [shown(n) for n in p.bars.numbers]
+        assert drawn == pytest.approx(row[p.bars.dims], abs=0.0051)  # each step's numbers are the trace's, as rounded
     for p in scene.steps:
         assert {id(p.bars.bars), id(p.bars.numbers), id(p.head)} <= end
     xs = [p.bars.axis.get_x() for p in scene.steps]

@@ -144,7 +144,8 @@ def takeaway_points(pre, plain, pre_near, r: float, L: int) -> list[str]:
     r: layer 0's weight gradient without the residual over pre-norm's."""
     points = []
     if pre.closest_gap >= ALIKE:  # NaN (one token) is not
-        gone = f"; without it, one way from layer {plain.alike_from} on" if plain.alike_from is not None else ""
+        gone = (f"; without it, they all point one way from layer {plain.alike_from} on"
+                if plain.alike_from is not None else "")
         points.append(f"Forward, the tokens stay apart: 1 − cos ≥ {at_least(pre.closest_gap)}{gone}.")
     elif pre.alike_from is not None:
         points.append(f"Forward, its tokens point one way too, from layer {pre.alike_from} on.")
