@@ -21,7 +21,7 @@ from kit.text import text
 from kit.widgets import component_box, paragraph, title
 
 PAD = 0.18  # inside a panel, around its contents
-BAR_ROW_MIN = 0.12  # a bar row without numbers may be this thin
+BAR_ROW_MIN = 0.18  # a bar row without numbers may be this thin (thinner, the dashed outlines of h run together)
 
 
 class TakeawaysScene(TraceScene):
@@ -219,7 +219,6 @@ def depth_words(pre, plain, r: float, L: int, tokens: bool) -> list[str]:
     """The fourth panel's captions. r: layer 0's weight gradient without x + … over pre-norm's."""
     lines = []
     if tokens:
-        k = plain.alike_from
         if pre.closest_gap >= ALIKE:
             lines.append(f"With x + …, the tokens stay apart through {L} pre-norm blocks: 1 − cos ≥ "
                          f"{at_least(pre.closest_gap)} at every layer.")
@@ -227,8 +226,8 @@ def depth_words(pre, plain, r: float, L: int, tokens: bool) -> list[str]:
             lines.append(f"With x + …, 1 − cos between the tokens falls to {gap_text(pre.closest_gap)} in {L} pre-norm "
                          f"blocks.")
         k = plain.alike_from
-        lines.append(f"Without it, they point one way from layer {k} on." if k is not None else
-                     f"Without it, 1 − cos is {gap_text(plain.token_gap[-1])} at layer {L - 1}.")
+        lines.append(f"Without x + …, they all point one way from layer {k} on." if k is not None else
+                     f"Without x + …, 1 − cos is {gap_text(plain.token_gap[-1])} at layer {L - 1}.")
     verb = "collapses to" if r <= 0.01 else "shrinks to" if r <= 0.5 else None
     if verb:
         lines.append(f"Backward, without x + … layer 0's weight gradient {verb} {factor(r)} of pre-norm's.")

@@ -43,3 +43,45 @@ def expected_trace(env):
 def r2(a, places=2):
     """Values rounded as a Number with `places` decimals draws them."""
     return np.round(np.asarray(a, dtype=float), places)
+
+
+def on_screen(scene) -> set:
+    """The ids of every mobject on screen, with their families."""
+    return {id(m) for top in scene.mobjects for m in top.get_family()}
+
+
+def recording(cls):
+    """The scene class, recording every caption it shows (.captions) and what is on screen at the end of each beat
+    (.ended, by beat name: a beat is a slide that pauses on its last frame)."""
+
+    class Recording(cls):
+        def swap_caption(self, s, *args, **kwargs):
+            self.captions = [*getattr(self, "captions", []), s]
+            super().swap_caption(s, *args, **kwargs)
+
+        def beat(self, name):
+            self.ended = {**getattr(self, "ended", {}), self.beat_name: on_screen(self)}
+            super().beat(name)
+
+        def tear_down(self):
+            self.ended = {**getattr(self, "ended", {}), self.beat_name: on_screen(self)}
+            super().tear_down()
+
+    return Recording
+
+
+def window(a, m):
+    """a [rows, cols] sliced to the rows and columns a CellMatrix m shows."""
+    return np.asarray(a)[m.rows_shown][:, m.cols_shown]
+
+
+def fake_curve(curve, w=None, gap=None):
+    """A depth curve with other weight-gradient norms or token gaps (what a lesson's words depend on)."""
+    from dataclasses import replace
+
+    changes = {}
+    if w is not None:
+        changes["weight_grad_norm"] = np.asarray(w, dtype=float)
+    if gap is not None:
+        changes["token_gap"] = np.asarray(gap, dtype=float)
+    return replace(curve, **changes)

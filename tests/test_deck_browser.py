@@ -3,12 +3,10 @@
 import json
 import re
 import shutil
-import tempfile
 from html.parser import HTMLParser
 
 import pytest
-
-from test_gallery_browser import CHROMEDRIVER, CHROMIUM, FLAGS, _require_chromium
+from test_gallery_browser import chromium
 
 # Every host name resolves to nothing and every request would go through a proxy on the discard port: no request
 # can leave the machine. Files opened from disk still load.
@@ -46,21 +44,8 @@ class Refs(HTMLParser):
 
 @pytest.fixture(scope="module")
 def offline_browser():
-    _require_chromium()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    with tempfile.TemporaryDirectory(prefix="blockmath-chromium-") as profile:
-        options = webdriver.ChromeOptions()
-        options.binary_location = str(CHROMIUM)
-        for flag in [*FLAGS, *OFFLINE, f"--user-data-dir={profile}"]:
-            options.add_argument(flag)
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-        driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-        try:
-            yield driver
-        finally:
-            driver.quit()
+    with chromium(OFFLINE, logs=("browser", "performance")) as driver:
+        yield driver
 
 
 def _requested(driver) -> list[str]:

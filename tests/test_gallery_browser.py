@@ -1,6 +1,7 @@
 """The gallery in real headless Chromium, opened from disk and from a local static server:
 every video loads its metadata, every picture and captions track loads, and the console stays clean."""
 
+import contextlib
 import functools
 import http.server
 import json
@@ -51,8 +52,10 @@ def _require_chromium():
         (pytest.fail if os.environ.get("CI") else pytest.skip)(reason)
 
 
-@pytest.fixture(scope="module")
-def browser():
+@contextlib.contextmanager
+def chromium(flags=(), logs=("browser",)):
+    """Headless Chromium (via chromedriver) with extra command-line flags, keeping the named logs; a profile of
+    its own, removed afterwards."""
     _require_chromium()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -60,14 +63,20 @@ def browser():
     with tempfile.TemporaryDirectory(prefix="blockmath-chromium-") as profile:
         options = webdriver.ChromeOptions()
         options.binary_location = str(CHROMIUM)
-        for flag in [*FLAGS, f"--user-data-dir={profile}"]:
+        for flag in [*FLAGS, *flags, f"--user-data-dir={profile}"]:
             options.add_argument(flag)
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        options.set_capability("goog:loggingPrefs", {log: "ALL" for log in logs})
         driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
         try:
             yield driver
         finally:
             driver.quit()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as driver:
+        yield driver
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 
 manim = pytest.importorskip("manim")
 
-from scenes_util import SENTENCES, dry_run, expected_trace  # noqa: E402
+from scenes_util import SENTENCES, dry_run, expected_trace, fake_curve  # noqa: E402
 from kit.text import parse_scientific, scientific  # noqa: E402
 
 SUPER = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
@@ -205,16 +205,6 @@ def test_the_long_sentence_at_d32_says_the_gradient_did_not_shrink(monkeypatch, 
     assert "grow toward the output" not in text  # post-norm's top is within 2× of its layer 0 here
 
 
-def fake(curve, w=None, gap=None):
-    """A curve with other weight-gradient norms or token gaps (what the words depend on)."""
-    changes = {}
-    if w is not None:
-        changes["weight_grad_norm"] = np.asarray(w, dtype=float)
-    if gap is not None:
-        changes["token_gap"] = np.asarray(gap, dtype=float)
-    return replace(curve, **changes)
-
-
 def test_words_follow_the_numbers_in_every_case():
     from depth import (plain_gap_words, plain_words, post_gap_words, post_words, pre_gap_words, pre_words,
                        takeaway_points, warmup_words)
@@ -223,17 +213,17 @@ def test_words_follow_the_numbers_in_every_case():
     pre, post, plain = t.depth
     near_pre = t.depth_near_zero[0]
     # forward: the tokens
-    assert "from layer 1 on the tokens all point one way" in plain_gap_words(fake(plain, gap=[0.5, 1e-3, 1e-25]), 3)
-    assert "1 − cos is ≤ 10⁻²⁰" in plain_gap_words(fake(plain, gap=[0.5, 1e-3, 1e-25]), 3)
-    assert "1 − cos is 1.00 × 10⁻⁵" in plain_gap_words(fake(plain, gap=[0.5, 1e-3, 1e-5]), 3)
-    assert "still differ at layer 2" in plain_gap_words(fake(plain, gap=[0.5, 1e-3, 0.2]), 3)
-    assert "stay apart: 1 − cos is at least 0.30" in pre_gap_words(fake(pre, gap=[0.5, 0.3, 0.4]), 3)
-    assert "point one way, from layer 1 on" in pre_gap_words(fake(pre, gap=[0.5, 1e-3, 1e-4]), 3)
-    dips = pre_gap_words(fake(pre, gap=[0.5, 1e-3, 0.4]), 3)
+    assert "from layer 1 on the tokens all point one way" in plain_gap_words(fake_curve(plain, gap=[0.5, 1e-3, 1e-25]), 3)
+    assert "1 − cos is ≤ 10⁻²⁰" in plain_gap_words(fake_curve(plain, gap=[0.5, 1e-3, 1e-25]), 3)
+    assert "1 − cos is 1.00 × 10⁻⁵" in plain_gap_words(fake_curve(plain, gap=[0.5, 1e-3, 1e-5]), 3)
+    assert "still differ at layer 2" in plain_gap_words(fake_curve(plain, gap=[0.5, 1e-3, 0.2]), 3)
+    assert "stay apart: 1 − cos is at least 0.30" in pre_gap_words(fake_curve(pre, gap=[0.5, 0.3, 0.4]), 3)
+    assert "point one way, from layer 1 on" in pre_gap_words(fake_curve(pre, gap=[0.5, 1e-3, 1e-4]), 3)
+    dips = pre_gap_words(fake_curve(pre, gap=[0.5, 1e-3, 0.4]), 3)
     assert "dips to 1.00 × 10⁻³" in dips and "apart" not in dips and "one way" not in dips
-    assert "from layer 2 on" in post_gap_words(fake(post, gap=[0.5, 0.3, 1e-4]), 3)
-    assert "keeps them apart too" in post_gap_words(fake(post, gap=[0.5, 0.3, 0.4]), 3)
-    assert "dips to" in post_gap_words(fake(post, gap=[0.5, 1e-3, 0.4]), 3)
+    assert "from layer 2 on" in post_gap_words(fake_curve(post, gap=[0.5, 0.3, 1e-4]), 3)
+    assert "keeps them apart too" in post_gap_words(fake_curve(post, gap=[0.5, 0.3, 0.4]), 3)
+    assert "dips to" in post_gap_words(fake_curve(post, gap=[0.5, 1e-3, 0.4]), 3)
     # backward: what reaches layer 0, compared with pre-norm
     assert plain_words(1e-4, plain, 48) == [
         "Without the residual, layer 0's gradient has passed back through 47 blocks: it collapses to 1.00 × 10⁻⁴ of "
@@ -241,34 +231,34 @@ def test_words_follow_the_numbers_in_every_case():
     assert "shrinks to 0.23 of pre-norm's" in plain_words(0.23, plain, 48)[0]
     assert "shrinks to 0.012 of pre-norm's" in plain_words(0.0119, plain, 48)[0]  # 'Hello world'
     # lower bounds are rounded down, never up: 0.4796 is "at least 0.47", not 0.48
-    assert "1 − cos is at least 0.47 at every layer" in pre_gap_words(fake(pre, gap=[0.5, 0.4796, 0.6]), 3)
-    assert "no layer gets less than 0.39 of" in pre_words(fake(pre, [3.0, 0.3996, 1.0]), 3)
-    assert "1 − cos ≥ 0.47" in takeaway_points(fake(pre, [1.0, 0.8, 1.0], [0.5, 0.4796, 0.6]), plain, near_pre, 1.0, 3)[0]
+    assert "1 − cos is at least 0.47 at every layer" in pre_gap_words(fake_curve(pre, gap=[0.5, 0.4796, 0.6]), 3)
+    assert "no layer gets less than 0.39 of" in pre_words(fake_curve(pre, [3.0, 0.3996, 1.0]), 3)
+    assert "1 − cos ≥ 0.47" in takeaway_points(fake_curve(pre, [1.0, 0.8, 1.0], [0.5, 0.4796, 0.6]), plain, near_pre, 1.0, 3)[0]
 
-    grown = plain_words(2.35, fake(plain, gap=[0.5, 1e-3, 1e-9]), 48)
+    grown = plain_words(2.35, fake_curve(plain, gap=[0.5, 1e-3, 1e-9]), 48)
     assert "did not shrink here: it is 2.4 times pre-norm's" in grown[0] and "from layer 1 on" in grown[1]
-    assert len(plain_words(1.14, fake(plain, gap=[0.5, 0.3, 0.2]), 48)) == 1  # no forward harm to point at
-    assert "at least half" in pre_words(fake(pre, [3.0, 0.6, 1.0]), 3)
-    assert "no layer gets less than 0.40" in pre_words(fake(pre, [3.0, 0.4, 1.0]), 3)
-    assert "grow" in post_words(fake(post, [0.1, 1.0, 1.0]), 3)
-    assert "shrink" in post_words(fake(post, [1.0, 1.0, 0.1]), 3)
-    flat = post_words(fake(post, [18.42, 30.0, 13.19]), 48)  # the long sentence at d 32
+    assert len(plain_words(1.14, fake_curve(plain, gap=[0.5, 0.3, 0.2]), 48)) == 1  # no forward harm to point at
+    assert "at least half" in pre_words(fake_curve(pre, [3.0, 0.6, 1.0]), 3)
+    assert "no layer gets less than 0.40" in pre_words(fake_curve(pre, [3.0, 0.4, 1.0]), 3)
+    assert "grow" in post_words(fake_curve(post, [0.1, 1.0, 1.0]), 3)
+    assert "shrink" in post_words(fake_curve(post, [1.0, 1.0, 0.1]), 3)
+    flat = post_words(fake_curve(post, [18.42, 30.0, 13.19]), 48)  # the long sentence at d 32
     assert "grow" not in flat and "shrink" not in flat and "within 2×" in flat
     # warm-up: named with post-norm's growth where there is one, the comparison at the top layer always
-    grows = [s for s, _ in warmup_words(5.7, fake(post, [0.1, 1.0, 4.0]), 48)]
+    grows = [s for s, _ in warmup_words(5.7, fake_curve(post, [0.1, 1.0, 4.0]), 48)]
     assert "5.7 times pre-norm's" in grows[0] and grows[1].startswith("Growing toward the output") and \
         "warm-up (Xiong" in grows[1]
-    flat_top = [s for s, _ in warmup_words(5.3, fake(post, [18.42, 30.0, 13.19]), 48)]
+    flat_top = [s for s, _ in warmup_words(5.3, fake_curve(post, [18.42, 30.0, 13.19]), 48)]
     assert "Growing" not in " ".join(flat_top) and flat_top[1].startswith("Large top-layer gradients")
     assert not any("warm-up (Xiong" in s for s, _ in warmup_words(1.5, post, 48))
     # the summary
-    points = takeaway_points(fake(pre, [1.0, 0.8, 1.0], [0.5, 0.3, 0.4]), fake(plain, gap=[0.5, 1e-3, 1e-9]),
+    points = takeaway_points(fake_curve(pre, [1.0, 0.8, 1.0], [0.5, 0.3, 0.4]), fake_curve(plain, gap=[0.5, 1e-3, 1e-9]),
                              near_pre, 1e-5, 3)
     assert len(points) == 3
     assert "stay apart: 1 − cos ≥ 0.30; without it, they all point one way from layer 1 on" in points[0]
     assert "at least half of layer 2's gradient; without it, layer 0 gets 1.00 × 10⁻⁵ of pre-norm's" in points[1]
     assert "starts as (almost) the identity" in points[2]
-    points = takeaway_points(fake(pre, [1.0, 0.1, 1.0], [np.nan] * 3), fake(plain, gap=[np.nan] * 3),
+    points = takeaway_points(fake_curve(pre, [1.0, 0.1, 1.0], [np.nan] * 3), fake_curve(plain, gap=[np.nan] * 3),
                              replace(near_pre, rel_change=0.5), 2.0, 3)
     assert len(points) == 2 and "no layer gets less than 0.10" in points[0] and "without it" not in points[0]
     assert "still moves x by 0.50" in points[1]

@@ -5,7 +5,7 @@ import pytest
 
 manim = pytest.importorskip("manim")
 
-from scenes_util import SENTENCES, dry_run, expected_trace, r2  # noqa: E402
+from scenes_util import SENTENCES, dry_run, expected_trace, r2, recording, window  # noqa: E402
 from kit.matrices import value_color  # noqa: E402
 from kit.rows import EDGE, READABLE  # noqa: E402
 from kit.style import MARGIN  # noqa: E402
@@ -20,31 +20,6 @@ CASES = {
     "1 head": {"BLOCKMATH_N_HEADS": "1"},
 }
 SQUARE, TALL = (480, 480), (480, 854)
-
-
-def recording(cls):
-    """The scene class, recording every caption it shows and, when each beat starts, what is on screen (so what
-    the previous beat ended on: a beat is a slide that pauses on its last frame)."""
-
-    class Recording(cls):
-        def swap_caption(self, s, *args, **kwargs):
-            self.captions = [*getattr(self, "captions", []), s]
-            super().swap_caption(s, *args, **kwargs)
-
-        def beat(self, name):
-            self.ended = {**getattr(self, "ended", {}), self.beat_name: on_screen(self)}
-            super().beat(name)
-
-    return Recording
-
-
-def on_screen(scene) -> set:
-    return {id(m) for top in scene.mobjects for m in top.get_family()}
-
-
-def window(a, m):
-    """a [rows, cols] sliced to the rows and columns a CellMatrix m shows."""
-    return np.asarray(a)[m.rows_shown][:, m.cols_shown]
 
 
 def run(monkeypatch, name, size=(854, 480)):

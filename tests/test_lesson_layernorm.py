@@ -5,7 +5,7 @@ import pytest
 
 manim = pytest.importorskip("manim")
 
-from scenes_util import SENTENCES, dry_run, expected_trace, r2  # noqa: E402
+from scenes_util import SENTENCES, dry_run, expected_trace, r2, recording, window  # noqa: E402
 from kit.rows import EDGE, READABLE  # noqa: E402
 from kit.style import LN, MARGIN, STREAM  # noqa: E402
 from kit.text import shown  # noqa: E402
@@ -18,35 +18,6 @@ CASES = {
     "d32-max": {**SENTENCES["max"], "BLOCKMATH_D_MODEL": "32", "BLOCKMATH_N_HEADS": "4"},
 }
 SQUARE, TALL = (480, 480), (480, 854)
-
-
-def recording(cls):
-    """The scene class, recording every caption it shows and, when each beat starts, what is on screen (so what
-    the previous beat ended on: a beat is a slide that pauses on its last frame)."""
-
-    class Recording(cls):
-        def swap_caption(self, s, *args, **kwargs):
-            self.captions = [*getattr(self, "captions", []), s]
-            super().swap_caption(s, *args, **kwargs)
-
-        def beat(self, name):
-            self.ended = {**getattr(self, "ended", {}), self.beat_name: on_screen(self)}
-            super().beat(name)
-
-        def tear_down(self):
-            self.ended = {**getattr(self, "ended", {}), self.beat_name: on_screen(self)}
-            super().tear_down()
-
-    return Recording
-
-
-def on_screen(scene) -> set:
-    return {id(m) for top in scene.mobjects for m in top.get_family()}
-
-
-def window(a, m):
-    """a [rows, cols] sliced to the rows and columns a CellMatrix m shows."""
-    return np.asarray(a)[m.rows_shown][:, m.cols_shown]
 
 
 def run(monkeypatch, name, size=(854, 480)):

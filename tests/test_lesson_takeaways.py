@@ -5,7 +5,7 @@ import pytest
 
 manim = pytest.importorskip("manim")
 
-from scenes_util import dry_run, expected_trace  # noqa: E402
+from scenes_util import dry_run, expected_trace, fake_curve  # noqa: E402
 
 SETTINGS = {
     "default": ({}, (854, 480)),
@@ -122,34 +122,23 @@ def test_depth_panel_shows_what_the_depth_lesson_shows(lesson):
     assert scene.grad_panel.heading.source.replace("\u00a0", " ") == heading
 
 
-def fake(curve, w=None, gap=None):
-    from dataclasses import replace
-
-    changes = {}
-    if w is not None:
-        changes["weight_grad_norm"] = np.asarray(w, dtype=float)
-    if gap is not None:
-        changes["token_gap"] = np.asarray(gap, dtype=float)
-    return replace(curve, **changes)
-
-
 def test_depth_words_follow_the_numbers():
     from takeaways import depth_heading, depth_words
 
     pre, _, plain = expected_trace({}).depth
-    apart, gone = fake(pre, gap=[0.5, 0.3, 0.4]), fake(plain, gap=[0.5, 1e-3, 1e-25])
+    apart, gone = fake_curve(pre, gap=[0.5, 0.3, 0.4]), fake_curve(plain, gap=[0.5, 1e-3, 1e-25])
     assert depth_heading(apart, gone, 11)[0] == "4. x + … keeps the tokens apart"
-    assert depth_heading(fake(pre, gap=[0.5, 1e-3, 0.4]), gone, 11)[0] == "4. Tokens through depth"
-    assert depth_heading(apart, fake(plain, gap=[0.5, 0.3, 0.2]), 11)[0] == "4. Tokens through depth"
+    assert depth_heading(fake_curve(pre, gap=[0.5, 1e-3, 0.4]), gone, 11)[0] == "4. Tokens through depth"
+    assert depth_heading(apart, fake_curve(plain, gap=[0.5, 0.3, 0.2]), 11)[0] == "4. Tokens through depth"
     assert depth_heading(apart, gone, 1)[0] == "4. Gradients through depth"
     lines = depth_words(apart, gone, 1e-5, 48, True)
     assert lines == ["With x + …, the tokens stay apart through 48 pre-norm blocks: 1 − cos ≥ 0.30 at every layer.",
-                     "Without it, they point one way from layer 1 on.",
+                     "Without x + …, they all point one way from layer 1 on.",
                      "Backward, without x + … layer 0's weight gradient collapses to 1.00 × 10⁻⁵ of pre-norm's."]
     assert "shrinks to 0.23" in depth_words(apart, gone, 0.23, 48, True)[2]
     assert len(depth_words(apart, gone, 2.35, 48, True)) == 2  # no gradient claim where it did not shrink
-    assert "falls to 1.00 × 10⁻³" in depth_words(fake(pre, gap=[0.5, 1e-3, 0.4]), gone, 2.0, 48, True)[0]
-    assert "1 − cos is 0.20 at layer 47" in depth_words(apart, fake(plain, gap=[0.5, 0.3, 0.2]), 2.0, 48, True)[1]
+    assert "falls to 1.00 × 10⁻³" in depth_words(fake_curve(pre, gap=[0.5, 1e-3, 0.4]), gone, 2.0, 48, True)[0]
+    assert "1 − cos is 0.20 at layer 47" in depth_words(apart, fake_curve(plain, gap=[0.5, 0.3, 0.2]), 2.0, 48, True)[1]
     one = depth_words(pre, plain, 1.44, 48, False)
     assert one == ["Backward through 48 pre-norm blocks, layer 0's weight gradient without x + … is 1.4 times "
                    "pre-norm's: it did not shrink here."]

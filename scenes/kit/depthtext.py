@@ -73,7 +73,8 @@ def pre_gap_words(c, L: int) -> str:
 
 def post_gap_words(c, L: int) -> str:
     if c.alike_from is not None:
-        return f"Post-norm, which normalizes x + … in every block: its tokens point one way too, from layer {c.alike_from} on."
+        return (f"Post-norm normalizes x + … in every block, and its tokens point one way too, from layer "
+                f"{c.alike_from} on.")
     if c.closest_gap >= ALIKE:
         return f"Post-norm keeps them apart too: 1 − cos is at least {at_least(c.closest_gap)} at every layer."
     return (f"Post-norm: 1 − cos dips to {gap_text(c.closest_gap)}, and is {gap_text(c.token_gap[-1])} at layer "
@@ -119,8 +120,8 @@ def warmup_words(q: float, post, L: int) -> list[tuple[str, object]]:
         "Large top-layer gradients at the start"
     return [(f"At layer {L - 1}, post-norm's weights get {factor(q)} times pre-norm's gradient.", POST_NORM),
             (f"{why}: why post-norm needs learning-rate warm-up (Xiong et al.).", POST_NORM),
-            (f"Pre-norm's layer-{L - 1} gradient is the smaller: Xiong et al. train it without warm-up; most LLMs use "
-             f"pre-norm.", STREAM)]
+            (f"Pre-norm's layer-{L - 1} gradient is {factor(q)} times smaller: Xiong et al. train pre-norm without "
+             f"warm-up, and most LLMs use it.", STREAM)]
 
 
 def near_zero_words(near) -> list[tuple[str, object]]:
