@@ -85,3 +85,13 @@ def test_quick_bench_writes_sane_json(tmp_path):
     names = [t["name"] for t in report["targets"]]
     assert any(n.startswith("preview") for n in names) and any(n.startswith("growth") for n in names)
     assert all(t["pass"] in (True, False, None) for t in report["targets"])
+
+
+def test_a_set_counts_each_clip_once():
+    """`render all` names each clip twice (as it starts, then alone on its line): the set's seconds of video count
+    it once (the first bench of the sets added every clip twice)."""
+    from blockmath.bench_sets import clip_paths
+
+    out = ("rendering residual (1080p60) -> /m/a b/residual.mp4\n/m/a b/residual.mp4\n"
+           "up to date: /m/a b/ffn.mp4\n/m/a b/ffn.mp4\n")
+    assert clip_paths(out) == [Path("/m/a b/residual.mp4"), Path("/m/a b/ffn.mp4")]

@@ -17,6 +17,13 @@ from .lessons import LESSONS
 NARRATION_LIMIT = 0.15  # a narrated set, speech cache warm, takes at most 15 % more wall time than a silent one
 
 
+def clip_paths(stdout: str) -> list[Path]:
+    """The clips a `render` run reports: the last line per clip is its path alone (a "rendering … -> path" or
+    "up to date: path" line names the same clip before it)."""
+    return [Path(line) for line in stdout.splitlines() if line.endswith(".mp4") and not line.startswith(
+        ("rendering ", "up to date: "))]
+
+
 def _render_set(media: Path, quality: str, resolution, *extra: str) -> dict:
     """`render all` (every lesson) into media: wall time, peak memory and the seconds of video made."""
     cmd = [sys.executable, "-m", "blockmath", "render", "all", "-q", quality, "--media-dir", str(media), *extra]
@@ -25,7 +32,7 @@ def _render_set(media: Path, quality: str, resolution, *extra: str) -> dict:
     run = run_measured(cmd, cwd=media.parent)
     if run["returncode"] != 0:
         raise RuntimeError(_failed(run, "render all"))
-    clips = [Path(line) for line in run["stdout"].split() if line.endswith(".mp4")]
+    clips = clip_paths(run["stdout"])
     video = sum(video_seconds(c) for c in clips)
     return {"command": run["command"], "wall_s": run["wall_s"], "video_s": round(video, 2),
             "s_per_video_s": round(run["wall_s"] / video, 4) if video else None, "max_rss_mb": run["max_rss_mb"],
