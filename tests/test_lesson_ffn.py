@@ -22,11 +22,22 @@ CASES = {
 SQUARE, TALL = (480, 480), (480, 854)
 
 
+_RUNS = {}  # (case, size) -> (scene, trace): the module's tests share each dry run (they only read the scene)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _forget_runs():
+    yield
+    _RUNS.clear()
+
+
 def run(monkeypatch, name, size=(854, 480)):
     from ffn import FFNScene
 
-    env = CASES[name]
-    return dry_run(recording(FFNScene), monkeypatch, env, size), expected_trace(env)
+    if (name, size) not in _RUNS:
+        env = CASES[name]
+        _RUNS[name, size] = dry_run(recording(FFNScene), monkeypatch, env, size), expected_trace(env)
+    return _RUNS[name, size]
 
 
 def vector(v, scene):
