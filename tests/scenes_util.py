@@ -1,5 +1,6 @@
 """Helpers shared by the lesson tests: dry runs of a scene, the trace it should show, rounding as drawn."""
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -85,3 +86,20 @@ def fake_curve(curve, w=None, gap=None):
     if gap is not None:
         changes["token_gap"] = np.asarray(gap, dtype=float)
     return replace(curve, **changes)
+
+
+def lesson_runner(module: str, cls: str, cases: dict):
+    """run(monkeypatch, case, size) for one lesson: its dry run (recording, see above) and the trace it must show,
+    made once per (case, size) and shared by the test module's tests (they only read the scene); run.forget()
+    drops them."""
+    runs = {}
+
+    def run(monkeypatch, name, size=(854, 480)):
+        if (name, size) not in runs:
+            env = cases[name]
+            scene_cls = getattr(importlib.import_module(module), cls)
+            runs[name, size] = dry_run(recording(scene_cls), monkeypatch, env, size), expected_trace(env)
+        return runs[name, size]
+
+    run.forget = runs.clear
+    return run

@@ -5,7 +5,7 @@ import pytest
 
 manim = pytest.importorskip("manim")
 
-from scenes_util import SENTENCES, dry_run, expected_trace, r2, recording, window  # noqa: E402
+from scenes_util import SENTENCES, dry_run, lesson_runner, r2, window  # noqa: E402
 from kit.matrices import value_color  # noqa: E402
 from kit.rows import EDGE, READABLE  # noqa: E402
 from kit.style import MARGIN  # noqa: E402
@@ -22,22 +22,13 @@ CASES = {
 SQUARE, TALL = (480, 480), (480, 854)
 
 
-_RUNS = {}  # (case, size) -> (scene, trace): the module's tests share each dry run (they only read the scene)
+run = lesson_runner("ffn", "FFNScene", CASES)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _forget_runs():
     yield
-    _RUNS.clear()
-
-
-def run(monkeypatch, name, size=(854, 480)):
-    from ffn import FFNScene
-
-    if (name, size) not in _RUNS:
-        env = CASES[name]
-        _RUNS[name, size] = dry_run(recording(FFNScene), monkeypatch, env, size), expected_trace(env)
-    return _RUNS[name, size]
+    run.forget()
 
 
 def vector(v, scene):
