@@ -92,7 +92,7 @@ def _encode(encoder_cls, frames, repeats, tmp_path, name, transparent=False):
 def test_held_frame_encoder_writes_what_manims_encoder_writes(tmp_path, size, transparent):
     from manim.scene.video_segment_encoder import VideoSegmentEncoder
 
-    from kit.fast import HeldFrameEncoder
+    from kit.fastencode import HeldFrameEncoder
 
     rng = np.random.default_rng(7)
     w, h = size
@@ -108,6 +108,78 @@ def test_held_frame_encoder_writes_what_manims_encoder_writes(tmp_path, size, tr
     assert len(ref) == len(ours) == sum(repeats)
     for a, b in zip(ref, ours):
         assert np.array_equal(a, b)
+
+
+def _still_segments(tmp_path, name, segments, step, fps=60):
+    """Segments of bar frames (frame i: a bright bar at column block i), each frame held its repeat, encoded by
+    HeldFrameEncoder with still_step=step; then joined as manim joins a clip's segments."""
+    from fractions import Fraction
+    from types import SimpleNamespace
+
+    from manim._config.video_encoder import VideoEncoderSpec
+    from manim.scene.scene_file_writer import SceneFileWriter
+
+    from kit.fastencode import HeldFrameEncoder
+
+    w, h = 320, 180
+    spec = VideoEncoderSpec("mp4", "libx264", "yuv420p", w, h, Fraction(fps),
+                            (("crf", "23"), ("preset", "veryfast"), ("threads", "1"),
+                             ("x264-params", "cpu-independent=1:bframes=0")))
+    files = []
+    for k, segment in enumerate(segments):
+        files.append(tmp_path / f"{name}{k}.mp4")
+        enc = HeldFrameEncoder(target=files[-1], spec=spec, still_step=step)
+        for i, repeat in segment:
+            f = np.zeros((h, w, 4), np.uint8)
+            f[..., 3] = 255
+            f[:, i * 10:(i + 1) * 10, :3] = 220
+            enc.write_frame(f, repeat=repeat)
+        enc.finish()
+    joined = tmp_path / f"{name}.mp4"
+    writer = SimpleNamespace(output_spec=SimpleNamespace(transparent=False, segment_extension=".mp4"),
+                             _concat_manifest_bytes=SceneFileWriter._concat_manifest_bytes)
+    SceneFileWriter.combine_files(writer, [str(f) for f in files], joined)
+    return files, joined
+
+
+def _container_seconds(path) -> float:
+    import av
+
+    with av.open(str(path)) as c:
+        return c.duration / av.time_base
+
+
+def _shown(path):
+    """(time, index of the bar) of every decoded frame."""
+    import av
+
+    with av.open(str(path)) as c:
+        return [(float(fr.time), int(np.argmax(fr.to_ndarray(format="gray")[90] > 110)) // 10)
+                for fr in c.decode(video=0)]
+
+
+def test_a_narrated_hold_encodes_a_few_frames_and_shows_the_same_video(tmp_path):
+    """A long hold (still_step 30 at 60 fps: one copy per half second) decodes to far fewer frames, shows at every
+    moment the frame a constant-rate encoding shows, and the segments and their join last exactly as long."""
+    from blockmath.audio import mux, video_duration
+
+    fps = 60
+    segments = [[(0, 1), (1, 1), (2, 1)], [(3, 100)], [(4, 1), (5, 1), (6, 1)], [(7, 200)], [(8, 2), (9, 35)], [(10, 75)]]
+    still, still_joined = _still_segments(tmp_path, "still", segments, 30, fps)
+    every, every_joined = _still_segments(tmp_path, "every", segments, 1, fps)
+    for segment, path in zip(segments, still):
+        assert video_duration(path) == pytest.approx(sum(r for _, r in segment) / fps, abs=1e-3)
+    total = sum(r for segment in segments for _, r in segment)
+    assert video_duration(still_joined) == pytest.approx(total / fps, abs=1e-3)
+    with_sound = mux(still_joined, np.zeros(48000, np.float32), tmp_path / "with-sound.mp4")  # as a narrated clip
+    for path in (still_joined, with_sound):  # how long a player plays it: the container's length, not the stream's
+        assert _container_seconds(path) == pytest.approx(total / fps, abs=0.03), path.name
+    reference, shown = _shown(every_joined), _shown(still_joined)
+    assert [i for _, i in reference] == [i for i, r in (x for s in segments for x in s) for _ in range(r)]
+    assert len(shown) < total / 4
+    times = np.array([t for t, _ in shown])
+    for t, i in reference:  # what a player shows at t: the last frame that starts by then
+        assert shown[int(np.searchsorted(times, t + 1e-4)) - 1][1] == i, t
 
 
 def _decimal_number(value, places, size):

@@ -5,7 +5,8 @@ within a stated tolerance (tests/test_fast_paths.py). What each shortcut does:
 - `Fade` (FadeIn/FadeOut) scales opacities in place instead of interpolating two deep copies;
 - `SpriteCamera` rasterizes a large one-colour shape (a line of text) once and composites it afterwards;
 - `FastScene` redraws per frame only what an animation can reach (manim redraws all that was added later);
-- `HeldFrameEncoder` converts each frame once into one reused video frame.
+- `HeldFrameEncoder` (kit/fastencode.py) converts each frame once into one reused video frame; in a narrated render
+  it encodes a held frame once per half second, shown for that span (variable frame rate), not once per frame.
 """
 
 from __future__ import annotations
@@ -13,10 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import OrderedDict
-from fractions import Fraction
-from pathlib import Path
 
-import av
 import cairo
 import numpy as np
 from manim import (
@@ -39,8 +37,8 @@ from manim import FadeIn as StockFadeIn
 from manim import FadeOut as StockFadeOut
 from manim.animation.transform import _MethodAnimation
 from manim.renderer.cairo_renderer import CairoRenderer
-from manim.scene.scene_file_writer import SceneFileWriter
-from manim.scene.video_segment_encoder import VideoSegmentEncoder
+
+from kit.fastencode import HeldFrameWriter
 
 FAST = os.environ.get("BLOCKMATH_FAST", "1").strip() != "0"
 
@@ -160,42 +158,6 @@ class SpriteCamera(Camera):
         sub.fill()
         surface.flush()
         return surface, x0, y0
-
-
-class HeldFrameEncoder(VideoSegmentEncoder):
-    """Manim's segment encoder with cheaper frame conversion; the encoded frames are the same.
-
-    Manim wraps every RGBA frame in a newly allocated av.VideoFrame (the costliest step of encoding a 480p frame,
-    more than converting it to YUV) and converts a held frame (a wait: one frame written `repeat` times) once per
-    repeat. Here the RGBA pixels are copied into one reused frame, and each written frame is converted once.
-    """
-
-    def write_frame(self, pixels, *, repeat: int = 1) -> None:
-        self._validate_frame(pixels, repeat)
-        rate = self.spec.frame_rate
-        time_base = Fraction(rate.denominator, rate.numerator)
-        try:
-            if not hasattr(self, "_rgba"):
-                self._rgba = av.VideoFrame(self.spec.width, self.spec.height, "rgba")
-                plane = self._rgba.planes[0]  # rows may be padded: write through a strided view
-                self._rgba_view = np.frombuffer(plane, np.uint8).reshape(self.spec.height, plane.line_size)[
-                    :, :self.spec.width * 4].reshape(self.spec.height, self.spec.width, 4)
-            self._rgba_view[...] = pixels
-            frame = self._rgba.reformat(format=self.spec.pixel_format)  # a new frame: the encoder may keep it
-            for _ in range(repeat):
-                frame.pts, frame.time_base = self._next_pts, time_base
-                self._next_pts += 1
-                for packet in self._stream.encode(frame):
-                    self._container.mux(packet)
-        except BaseException as error:
-            raise self._operation_error("encode", error) from error
-
-
-class HeldFrameWriter(SceneFileWriter):
-    def _create_segment_encoder(self, target: Path) -> VideoSegmentEncoder:
-        if self.video_encoder is None:
-            return super()._create_segment_encoder(target)
-        return HeldFrameEncoder(target=target, spec=self.video_encoder)
 
 
 def _box(points: np.ndarray, pad: float = 0.0) -> np.ndarray | None:
