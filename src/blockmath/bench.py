@@ -11,6 +11,8 @@ Every render runs as its own subprocess with a fresh temporary media folder, and
 * (full mode, or --sets) the whole set with --jobs 1 against --jobs 2, and narrated against silent
   (bench_sets.py).
 
+How one command is timed is in bench_measure.py; the targets and the printed table in bench_report.py.
+
 It prints a table with a pass/fail column next to each target and writes the figures as JSON. Nothing is
 asserted: the targets are goals, and wall-clock timings on a shared or busy machine are noisy.
 """
@@ -21,7 +23,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import shlex
 import shutil
 import statistics
@@ -31,20 +32,43 @@ import tempfile
 import time
 import uuid
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
+from .bench_measure import (
+    child_env,
+    cpu_ticks,
+    failure,
+    log,
+    machine,
+    measure_render,
+    rate_of,
+    render_command,
+    run_measured,
+    steal_share,
+    video_seconds,
+)
+from .bench_report import (
+    GROWTH_LIMIT,
+    HQ_LIMIT,
+    NOOP_LIMIT_S,
+    PREVIEW_LIMIT_S,
+    table,
+    targets,
+)
 from .lessons import BY_NAME as SCENES
-from .paths import check_quality, manim_cfg, parse_resolution, quality_dir, scene_specs, scenes_dir
-
-ROOT = Path(__file__).resolve().parents[2]  # the checkout: the benchmark times `make` targets run there
+from .paths import (
+    check_quality,
+    manim_cfg,
+    parse_resolution,
+    quality_dir,
+    scene_specs,
+    scenes_dir,
+)
 from .tokenize import InputError, tokenize
 
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: the benchmark times `make` targets run there
+
 SCHEMA = 1  # version of the JSON layout
-PREVIEW_LIMIT_S = 10.0  # command -> finished low-quality preview of a new sentence
-NOOP_LIMIT_S = 1.0  # a rebuild with nothing to do
-HQ_LIMIT = 3.0  # seconds of rendering per second of 1080p60 video, for every scene
-GROWTH_LIMIT = 1.0  # cost ∝ (tokens × d_model)^k with k at most 1: at most linear
 
 QUICK_RESOLUTION = "192x108"  # small frames keep --quick well under two minutes on two cores
 PREVIEW_SCENE = "residual"
@@ -61,92 +85,6 @@ MODES = {  # what each mode measures unless the command line says otherwise
              "sets": True, "sets_quality": "h", "sets_resolution": None},
 }
 
-
-def log(msg: str) -> None:
-    """Progress goes to stderr; stdout carries only the final table."""
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
-
-
-def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment without BLOCKMATH_* settings or an outer make's flags, so every run sees the same defaults."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("BLOCKMATH_") and k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    return {**env, **(extra or {})}
-
-
-def cpu_ticks() -> tuple[int, int] | None:
-    """(all, stolen) CPU ticks of the machine since boot (Linux); None where /proc/stat is not there."""
-    try:
-        with open("/proc/stat") as f:
-            fields = [int(x) for x in f.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    return sum(fields[:8]), (fields[7] if len(fields) > 7 else 0)
-
-
-def steal_share(before, after) -> float | None:
-    """Share of CPU time the hypervisor gave to other guests between two cpu_ticks() (a VM's hidden load)."""
-    if before is None or after is None or after[0] <= before[0]:
-        return None
-    return round((after[1] - before[1]) / (after[0] - before[0]), 3)
-
-
-def run_measured(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict:
-    """Run cmd to completion: wall seconds, peak RSS (MiB) of the largest process in its tree, exit status, output,
-    and the share of CPU time stolen by the hypervisor meanwhile (high values explain slow runs on a VM)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        ticks = cpu_ticks()
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=cwd,
-                                env=child_env() if env is None else env)
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)  # this child's rusage, which folds in its reaped descendants
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
-    rss_bytes = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-    return {"command": shlex.join(cmd), "wall_s": round(wall, 3), "max_rss_mb": round(rss_bytes / 2**20, 1),
-            "steal": steal_share(ticks, cpu_ticks()), "returncode": proc.returncode, "stdout": stdout, "stderr": stderr}
-
-
-def video_seconds(path: Path) -> float:
-    """Duration of a video file, from ffprobe."""
-    r = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
-                       capture_output=True, text=True, check=True)
-    return float(r.stdout.strip())
-
-
-def _failed(run: dict, what: str) -> str:
-    tail = (run["stderr"].strip() or run["stdout"].strip()).splitlines()[-1:] or ["(no output)"]
-    return f"{what} exited {run['returncode']}: {tail[0]}"
-
-
-def _rate(run: dict, video_s: float) -> dict:
-    """The figures of one measured render (the subprocess's output is dropped)."""
-    return {"command": run["command"], "wall_s": run["wall_s"], "video_s": round(video_s, 3),
-            "s_per_video_s": round(run["wall_s"] / video_s, 4), "max_rss_mb": run["max_rss_mb"], "steal": run["steal"]}
-
-
-def render_command(scene: str, quality: str, resolution: tuple[int, int] | None, media: Path, *extra: str) -> list[str]:
-    cmd = [sys.executable, "-m", "blockmath", "render", scene, "-q", quality, "--media-dir", str(media), *extra]
-    return cmd + (["--resolution", f"{resolution[0]}x{resolution[1]}"] if resolution else [])
-
-
-def measure_render(scene: str, quality: str, resolution, media: Path, *extra: str) -> dict:
-    """Render one clip with the CLI into media; its figures (raises RuntimeError if the render fails)."""
-    run = run_measured(render_command(scene, quality, resolution, media, *extra), cwd=media.parent)
-    if run["returncode"] != 0:
-        raise RuntimeError(_failed(run, f"render {scene}"))
-    clip = Path(run["stdout"].strip().splitlines()[-1])
-    return {**_rate(run, video_seconds(clip)), "rendered": "rendering " in run["stdout"]}
-
-
 def measure_baseline(quality: str, resolution, seconds: float, work: Path) -> dict:
     """Render scenes/baseline.py (a still frame held `seconds`) with plain manim: the encoding floor."""
     media = work / "baseline"
@@ -157,11 +95,11 @@ def measure_baseline(quality: str, resolution, seconds: float, work: Path) -> di
         cmd[cmd.index("-q"):cmd.index("-q")] = ["-r", f"{resolution[0]},{resolution[1]}"]
     run = run_measured(cmd, cwd=work, env=child_env({"BLOCKMATH_BASELINE_SECONDS": f"{seconds:.3f}"}))
     if run["returncode"] != 0:
-        raise RuntimeError(_failed(run, "baseline"))
+        raise RuntimeError(failure(run, "baseline"))
     clips = [p for p in media.glob("videos/**/BaselineScene.mp4") if "partial_movie_files" not in p.parts]
     if not clips:
         raise RuntimeError("baseline produced no video")
-    return _rate(run, video_seconds(clips[0]))
+    return rate_of(run, video_seconds(clips[0]))
 
 
 def measure_scenes(plan: dict, tmp: Path, noop_media: Path, errors: list[str]) -> list[dict]:
@@ -240,7 +178,7 @@ def _noop(name: str, cmd: list[str], cwd: Path, expect: int, errors: list[str]) 
     up = run["stdout"].count("up to date")
     ok = run["returncode"] == 0 and up >= expect and "rendering " not in run["stdout"]
     if run["returncode"] != 0:
-        errors.append(f"no-op {name}: " + _failed(run, cmd[0]))
+        errors.append(f"no-op {name}: " + failure(run, cmd[0]))
     log(f"  {run['wall_s']:.2f} s, {'up to date' if ok else 'NOT up to date'}")
     return {"name": name, "command": run["command"], "wall_s": run["wall_s"], "max_rss_mb": run["max_rss_mb"],
             "up_to_date": ok, "output": run["stdout"].strip().splitlines()[:expect + 2], "limit_s": NOOP_LIMIT_S,
@@ -327,95 +265,6 @@ def measure_scaling(plan: dict, tmp: Path, errors: list[str]) -> dict:
     out["wall_exponent"] = loglog_slope([p["td"] for p in pts], [p["wall_s"] for p in pts]) if len(pts) > 1 else None
     out["pass"] = None if out["exponent"] is None else out["exponent"] <= GROWTH_LIMIT
     return out
-
-
-def targets(scene_rows: list[dict], preview: dict, noops: list[dict], scaling: dict) -> list[dict]:
-    """One line per target: the measured value, the limit and pass/fail (None: not measured)."""
-    hq = [r for r in scene_rows if r["limit_s_per_video_s"] is not None and "error" not in r]
-    worst = max(hq, key=lambda r: r["s_per_video_s"]) if hq else None
-    out = [{"name": "preview (-ql, new sentence)", "value": preview.get("wall_s"), "limit": PREVIEW_LIMIT_S,
-            "unit": "s", "pass": preview.get("pass")}]
-    out += [{"name": f"no-op: {n['name']}", "value": n.get("wall_s"), "limit": NOOP_LIMIT_S, "unit": "s",
-             "pass": n.get("pass")} for n in noops]
-    out.append({"name": "1080p60: slowest scene" + (f" ({worst['scene']})" if worst else " (not measured)"),
-                "value": worst["s_per_video_s"] if worst else None, "limit": HQ_LIMIT, "unit": "s per video s",
-                "pass": all(r["pass"] for r in hq) if hq else None})
-    out.append({"name": f"growth with tokens × dims ({scaling['scene']})", "value": scaling["exponent"],
-                "limit": GROWTH_LIMIT, "unit": "exponent", "pass": scaling["pass"]})
-    return out
-
-
-def _mark(ok) -> str:
-    return "n/a" if ok is None else ("pass" if ok else "FAIL")
-
-
-def _num(v, fmt: str) -> str:
-    return "-" if v is None else format(v, fmt)
-
-
-def table(report: dict) -> str:
-    """The report as plain-text tables."""
-    m = report["machine"]
-    lines = [(f"blockmath bench ({report['mode']}): {m['cpus']} CPUs, load {m['load_start']} -> {m['load_end']}, "
-              f"manim {m['manim']}, {report['total_s']:.0f} s in all"
-              + (f", {m['steal']:.0%} of CPU time stolen by the hypervisor" if m.get("steal") is not None else "")
-              + ". Wall-clock timings; noisy on a shared machine."),
-             "", "Rendering cost: seconds of rendering per second of video (whole command, incl. start-up)",
-             (f"{'scene':<14} {'quality':<16} {'video s':>8} {'wall s':>8} {'s/vid s':>8} {'floor':>7} {'× floor':>8} "
-              f"{'RSS MiB':>8} {'floor MiB':>9}  target ≤{HQ_LIMIT:g} s/vid s at 1080p60")]
-    for r in report["scenes"]:
-        if "error" in r:
-            lines.append(f"{r['scene']:<14} {r['label']:<16} error: {r['error']}")
-            continue
-        b = r["baseline"]
-        lines.append(f"{r['scene']:<14} {r['label']:<16} {r['video_s']:8.1f} {r['wall_s']:8.1f} "
-                     f"{r['s_per_video_s']:8.3f} {b['s_per_video_s']:7.3f} {r['ratio']:8.1f} {r['max_rss_mb']:8.0f} "
-                     f"{b['max_rss_mb']:9.0f}  {_mark(r['pass'])}")
-    p = report["preview"]
-    lines += ["", "Preview and no-op rebuilds", f"{'what':<58} {'wall s':>7} {'result':<14} target"]
-    what = f"preview: render {p['scene']} -q l, new sentence" + (" (median)" if len(p["runs_s"]) > 1 else "")
-    lines.append(f"{what:<58} {_num(p.get('wall_s'), '7.2f')} "
-                 f"{('rendered' if p.get('rendered') else p.get('error', 'not rendered')):<14} "
-                 f"<{PREVIEW_LIMIT_S:g} s {_mark(p.get('pass'))}")
-    if len(p["runs_s"]) > 1:
-        lines.append("  (each run: " + ", ".join(f"{r:.2f}" for r in p["runs_s"]) + " s)")
-    steals = [x for x in p.get("runs_steal", []) if x is not None]
-    if steals:
-        lines.append("  (CPU stolen by the hypervisor meanwhile: " + ", ".join(f"{x:.0%}" for x in steals) + ")")
-    lines.append(f"{'  (the first render of all, into an empty media folder)':<58} {_num(p.get('cold_wall_s'), '7.2f')}")
-    for n in report["noop"]:
-        result = n["skipped"] if "skipped" in n else ("up to date" if n["up_to_date"] else "NOT up to date")
-        lines.append(f"{'no-op: ' + n['name']:<58} {_num(n.get('wall_s'), '7.2f')} {result:<14} "
-                     f"<{NOOP_LIMIT_S:g} s {_mark(n.get('pass'))}")
-    s = report["scaling"]
-    lines += ["", f"Growth: {s['scene']} at {s['label']}",
-              f"{'tokens':>6} {'d_model':>7} {'T×d':>5} {'video s':>8} {'wall s':>8} {'s/vid s':>8} {'per T×d':>9}"]
-    for q in s["points"]:
-        lines.append(f"{q['tokens']:6d} {q['d_model']:7d} {q['td']:5d} {q['video_s']:8.1f} {q['wall_s']:8.1f} "
-                     f"{q['s_per_video_s']:8.3f} {q['s_per_video_s_per_td']:9.5f}")
-    lines.append(f"s/vid s ∝ (T×d)^{_num(s['exponent'], '.2f')} (wall s ∝ (T×d)^{_num(s['wall_exponent'], '.2f')}); "
-                 f"target exponent ≤ {GROWTH_LIMIT:g} (at most linear): {_mark(s['pass'])}")
-    from .bench_sets import table_lines
-
-    lines += table_lines(report)
-    lines += ["", "Targets"]
-    for t in report["targets"]:
-        lines.append(f"  {_mark(t['pass']):<5} {t['name']:<60} {_num(t['value'], '.3g'):>7} "
-                     f"(limit {t['limit']:g} {t['unit']})")
-    if report["errors"]:
-        lines += ["", "Errors"] + [f"  {e}" for e in report["errors"]]
-    return "\n".join(lines)
-
-
-def machine() -> dict:
-    try:
-        manim = metadata.version("manim")
-    except metadata.PackageNotFoundError:
-        manim = None
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {"cpus": cpus, "platform": platform.platform(), "python": platform.python_version(), "manim": manim,
-            "load_start": round(os.getloadavg()[0], 2)}
-
 
 def run_bench(plan: dict, tmp_root: str | None = None) -> dict:
     """Measure everything in plan; the report as plain data."""

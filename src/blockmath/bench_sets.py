@@ -11,7 +11,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from .bench import _failed, log, run_measured, video_seconds
+from .bench_measure import failure, log, run_measured, video_seconds
 from .lessons import LESSONS
 
 NARRATION_LIMIT = 0.15  # a narrated set, speech cache warm, takes at most 15 % more wall time than a silent one
@@ -31,7 +31,7 @@ def _render_set(media: Path, quality: str, resolution, *extra: str) -> dict:
         cmd += ["--resolution", f"{resolution[0]}x{resolution[1]}"]
     run = run_measured(cmd, cwd=media.parent)
     if run["returncode"] != 0:
-        raise RuntimeError(_failed(run, "render all"))
+        raise RuntimeError(failure(run, "render all"))
     clips = clip_paths(run["stdout"])
     video = sum(video_seconds(c) for c in clips)
     return {"command": run["command"], "wall_s": run["wall_s"], "video_s": round(video, 2),
