@@ -101,5 +101,6 @@ def test_deck_shows_its_first_video_with_no_network(offline_browser, full_set):
     assert video and video["error"] is None and video["ready"] >= 1 and video["duration"] > 0, video
     assert video["src"].startswith("file:")
     assert any(u.endswith("/reveal.js/dist/reveal.js") for u in requested)  # the network log does see files
-    assert [u for u in requested if not u.startswith(("file:", "data:", "blob:"))] == []
+    # chrome://resources/…: Chromium's own start page finishing its load in the background (seen once in 3 runs)
+    assert [u for u in requested if not u.startswith(("file:", "data:", "blob:", "chrome:"))] == []
     assert [e for e in log if e["level"] == "SEVERE"] == []
