@@ -11,44 +11,13 @@ from kit.fast import FadeIn, FadeOut
 from kit.layout import Box, content_band, line_height
 from kit.matrices import number_box, window
 from kit.names import names
+from kit.residualtext import closing_line, fmt, lam_str, nb, stop_caption
 from kit.stack import StackedBars, ghost_swatch
 from kit.style import BODY_SIZE, INK, MLP, MUTED, NOTE_SIZE, NUMBER_SIZE, RESULT, SMALL_SIZE, STREAM, frame
 from kit.text import number, shown, text
 from kit.widgets import baseline_of, baseline_text, label_text, sentence_strip, set_baseline, title
 
 ROW_MAX, ROW_MIN = 0.42, 0.26  # a bar row's height: at most, and the least that keeps its number legible
-SIZES = ((0.3, "small next to h"), (0.8, "shorter than h"), (1.25, "about as long as h"))  # ‖Δ‖/‖h‖ below (≤ 1.25)
-NBSP = "\u00a0"  # caption wrapping (kit.widgets.wrap) breaks lines at plain spaces only
-
-
-def fmt(v: float) -> str:
-    """A value in a caption, as a readout draws it (two places), with a real minus sign."""
-    return f"{float(v):.2f}".replace("-", "−")
-
-
-def lam_str(v: float) -> str:
-    """A λ value as said in a caption ("2", "0.5", "−1"), rounded as the readout draws it."""
-    return f"{round(float(v), 2):g}".replace("-", "−")
-
-
-def nb(formula: str) -> str:
-    """A formula that a wrapped caption keeps on one line (its spaces made non-breaking)."""
-    return formula.replace(" ", NBSP)
-
-
-def size_word(ratio: float) -> str:
-    """How long Δ is next to h, in words, decided on ‖Δ‖/‖h‖ as the caption shows it (two places)."""
-    r = round(float(ratio), 2)
-    for bound, word in SIZES:
-        if r < bound or (bound == SIZES[-1][0] and r <= bound):
-            return word
-    return "longer than h"
-
-
-def closing_line(ratio: float, cos: float) -> str:
-    """The takeaway at λ = 1: h stays, and how big the update is next to it (graded, from the numbers)."""
-    return (f"Residual: h stays inside h′. Here Δ is {size_word(ratio)} ({nb(f'‖Δ‖ = {fmt(ratio)}·‖h‖')}), and "
-            f"{nb('h + Δ')} keeps {nb(f'cos {fmt(cos)}')} with h.")
 
 
 class ResidualScene(TraceScene):
@@ -103,7 +72,7 @@ class ResidualScene(TraceScene):
         s = self.trace.sweep
         i1 = s.index(1.0)
         self.move_to(1.0, self.stop_caption(1.0))
-        self.strike = cross_out(self.h_bars)
+        self.strike = self.h_bars.cross_out()
         self.h_parts.save_state()
         self.swap_caption(f"Replace instead ({nb('h ← Δ')}): h's part leaves h′, and only Δ is left.", MLP)
         adds = [FadeOut(op) for op in self.ops if op is self.plus]  # nothing is added any more
@@ -133,21 +102,7 @@ class ResidualScene(TraceScene):
     # ---------------------------------------------------------------- steps
 
     def stop_caption(self, target: float) -> str:
-        """What the move to this λ shows, true for any λ and either norm placement."""
-        v = lam_str(self.trace.sweep.lam[self.trace.sweep.index(target)])
-        head = nb(f"λ → {v}") + ":"
-        if v == "0":
-            return f"{head} nothing is added, {nb('h′ = h')} exactly (the identity)."
-        if v == "1":
-            if self.n.norm == "post":
-                return (f"{head} {nb('h + Δ')}, the block's real sum; post-norm then normalizes it: "
-                        f"{nb('out = LN₂(h + Δ)')}.")
-            return f"{head} the block's real step, {nb('out = h + Δ')}."
-        if v.startswith("−"):
-            return f"{head} Δ is subtracted, {nb(f'h′ = h − {v[1:]}·Δ')}; h is still underneath."
-        if float(v) < 1:
-            return f"{head} only part of Δ is added; each bar moves part of the way."
-        return f"{head} Δ counts {v} times, {nb(f'h′ = h + {v}·Δ')}; all of h is still inside."
+        return stop_caption(lam_str(self.trace.sweep.lam[self.trace.sweep.index(target)]), self.n.norm)
 
     def move_to(self, target: float, caption: str) -> None:
         """Caption first (it describes the move), then λ slides along the trace's grid to the target."""
@@ -341,18 +296,6 @@ def quoted_token(trace) -> str:
     """How a caption names the tracked token: quoted when it fits a caption line easily, else by where it is."""
     q = f"“{trace.tracked_token}”"
     return q if text(q, BODY_SIZE).width <= frame().safe_width / 2 else "the highlighted token"
-
-
-def cross_out(bars: StackedBars) -> VGroup:
-    """An X over a chart's drawn bars (not over its numbers or heading, never past its panel): this state is gone."""
-    x0, k = bars._frame()
-    left = min([x0] + [b.get_left()[0] for b in bars.bases])
-    right = max([x0] + [b.get_right()[0] for b in bars.bases])
-    mid, half = (left + right) / 2, max((right - left) / 2 + 0.12, 0.3)
-    left, right = max(mid - half, bars.extent.get_left()[0]), min(mid + half, x0 + (bars.span[1] + 0.1) * k)
-    lo, hi = bars.axis.get_bottom()[1], bars.axis.get_top()[1]
-    return VGroup(Line([left, lo, 0], [right, hi, 0], color=MLP, stroke_width=5),
-                  Line([left, hi, 0], [right, lo, 0], color=MLP, stroke_width=5))
 
 
 def token_context(trace) -> VGroup:

@@ -148,7 +148,7 @@ def test_captions_change_as_each_move_starts_and_are_true(lesson):
     ratio, cos = s.ratio[i1], s.cos_to_h[i1]
     closing = said[-1]
     assert f"{fmt(ratio)}·‖h‖" in closing and f"cos {fmt(cos)}" in closing
-    from residual import size_word
+    from kit.residualtext import size_word
 
     r = round(float(ratio), 2)  # the words follow the ratio as the caption shows it
     assert ("small" in closing) == (r < 0.3)  # called small only when it is
@@ -187,7 +187,7 @@ def test_cancellation_is_told_only_when_drawn(monkeypatch):
     (1.26, "longer than h"), (3.0, "longer than h")])
 def test_size_of_delta_is_graded_from_the_ratio(ratio, word):
     """Each branch of the takeaway's wording, decided on ‖Δ‖/‖h‖ rounded as the caption shows it."""
-    from residual import closing_line, size_word
+    from kit.residualtext import closing_line, size_word
 
     assert size_word(ratio) == word
     line = closing_line(ratio, 0.87).replace(NBSP, " ")

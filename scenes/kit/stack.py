@@ -176,6 +176,17 @@ class StackedBars(VGroup):
 
         return UpdateFromAlphaFunc(self, step)
 
+    def cross_out(self) -> VGroup:
+        """An X over the drawn bars (not over the numbers or a heading, never past the panel): this state is gone."""
+        x0, k = self._frame()
+        left = min([x0] + [b.get_left()[0] for b in self.bases])
+        right = max([x0] + [b.get_right()[0] for b in self.bases])
+        mid, half = (left + right) / 2, max((right - left) / 2 + 0.12, 0.3)
+        left, right = max(mid - half, self.extent.get_left()[0]), min(mid + half, x0 + (self.span[1] + 0.1) * k)
+        lo, hi = self.axis.get_bottom()[1], self.axis.get_top()[1]
+        return VGroup(Line([left, lo, 0], [right, hi, 0], color=MLP, stroke_width=5),
+                      Line([left, hi, 0], [right, lo, 0], color=MLP, stroke_width=5))
+
 
 def ghost_swatch(color=STREAM, width: float = 0.3, height: float = 0.16) -> DashedVMobject:
     """A small dashed outline like a StackedBars ghost, to key "dashed: the base" in a legend."""
