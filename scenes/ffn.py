@@ -10,7 +10,7 @@ from manim import DOWN, LEFT, RIGHT, UP, Arrow, LaggedStart, Line, ReplacementTr
     TransformFromCopy, VGroup
 
 from kit.base import TraceScene
-from kit.fast import FadeIn, FadeOut
+from kit.fast import FadeIn
 from kit.layout import Box, content_band, line_height
 from kit.matrices import CellMatrix, number_box
 from kit.network import HIDDEN_W, Net, hidden_window, key
@@ -328,11 +328,6 @@ class FFNScene(TraceScene):
         """src (taken off the scene, wherever it sat, and left as it was) turns into dst, which stays."""
         self.remove(*src.get_family())
         return ReplacementTransform(src.copy(), dst)
-
-    def vanish(self, *mobs, run_time: float = 0.6):
-        """Fade mobjects out and take them (and their parts, wherever they sit) off the scene."""
-        self.play(FadeOut(VGroup(*mobs)), run_time=run_time)
-        self.remove(*[m for mob in mobs for m in mob.get_family()])
 
 
 def narrow_side(length: float, d: int, f: int) -> float:

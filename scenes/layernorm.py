@@ -332,11 +332,6 @@ class LayerNormScene(TraceScene):
         return UpdateFromAlphaFunc(bars, lambda m, a: m.set_values(
             end if a >= 1 else start + a * (end - start), shown=start if a < 0.5 else end))
 
-    def vanish(self, *mobs, run_time: float = 0.6):
-        """Fade mobjects out and take them (and their parts, wherever they sit) off the scene."""
-        self.play(FadeOut(VGroup(*mobs)), run_time=run_time)
-        self.remove(*[m for mob in mobs for m in mob.get_family()])
-
 
 def readout(name: str, value: float) -> VGroup:
     """'μ = 0.57': the name and the trace's value on one baseline."""

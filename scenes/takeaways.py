@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Create, Indicate, Line, RoundedRectangle, SurroundingRectangle, VGroup
 
-from blockmath.depth import ALIKE, GAP_FLOOR
+from blockmath.depth import GAP_FLOOR
 from kit.base import TraceScene
-from kit.depthtext import at_least, factor, gap_text, nobreak
+from kit.depthtext import depth_heading, depth_note, depth_words, nobreak
 from kit.fast import FadeIn
 from kit.layout import Box, content_band, place
 from kit.matrices import CellMatrix, fit_cells, shown_indices, window
@@ -196,45 +196,6 @@ class TakeawaysScene(TraceScene):
                       SurroundingRectangle(dst, color=RESULT, buff=0.02, stroke_width=2),
                       Line([src.get_right()[0] + 0.04, y, 0], [net.get_left()[0], y, 0], color=RESULT, stroke_width=2),
                       Line([net.get_right()[0], y, 0], [dst.get_left()[0] - 0.04, y, 0], color=RESULT, stroke_width=2))
-
-
-# ---------------------------------------------------------------- what the fourth panel says, decided by the numbers
-
-
-def depth_heading(pre, plain, n_tokens: int) -> tuple[str, str]:
-    """(heading, short heading) of the fourth panel."""
-    if n_tokens > 1 and pre.closest_gap >= ALIKE and plain.alike_from is not None:
-        return "4. x + … keeps the tokens apart", "4. Tokens stay apart"
-    return ("4. Tokens through depth", "4. Tokens in depth") if n_tokens > 1 else \
-        ("4. Gradients through depth", "4. Depth: gradients")
-
-
-def depth_note(n_tokens: int, L: int) -> str:
-    if n_tokens > 1:
-        return f"1 − cos between tokens at each of {L} pre-norm layers (log scale), with and without x + …"
-    return f"‖∂loss/∂W‖ at each of {L} pre-norm layers (log scale), with and without x + …; one token: no pair"
-
-
-def depth_words(pre, plain, r: float, L: int, tokens: bool) -> list[str]:
-    """The fourth panel's captions. r: layer 0's weight gradient without x + … over pre-norm's."""
-    lines = []
-    if tokens:
-        if pre.closest_gap >= ALIKE:
-            lines.append(f"With x + …, the tokens stay apart through {L} pre-norm blocks: 1 − cos ≥ "
-                         f"{at_least(pre.closest_gap)} at every layer.")
-        else:
-            lines.append(f"With x + …, 1 − cos between the tokens falls to {gap_text(pre.closest_gap)} in {L} pre-norm "
-                         f"blocks.")
-        k = plain.alike_from
-        lines.append(f"Without x + …, they all point one way from layer {k} on." if k is not None else
-                     f"Without x + …, 1 − cos is {gap_text(plain.token_gap[-1])} at layer {L - 1}.")
-    verb = "collapses to" if r <= 0.01 else "shrinks to" if r <= 0.5 else None
-    if verb:
-        lines.append(f"Backward, without x + … layer 0's weight gradient {verb} {factor(r)} of pre-norm's.")
-    elif not tokens:
-        lines.append(f"Backward through {L} pre-norm blocks, layer 0's weight gradient without x + … is "
-                     f"{factor(r)} times pre-norm's: it did not shrink here.")
-    return lines
 
 
 # ---------------------------------------------------------------- layout helpers

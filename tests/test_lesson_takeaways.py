@@ -99,7 +99,7 @@ def test_the_ffn_panel_ends_with_one_row_in_and_the_same_row_out(lesson):
 def test_depth_panel_shows_what_the_depth_lesson_shows(lesson):
     """The same quantity as the depth lesson (1 − cos between tokens; one token: ‖∂loss/∂W‖), pre-norm with and
     without x + … (one factor at a time, whatever the norm placement rendered), on one log axis read from its ticks."""
-    from takeaways import depth_heading, depth_words
+    from kit.depthtext import depth_heading, depth_words
     from test_lesson_depth import read_back
 
     scene, t = lesson
@@ -123,7 +123,7 @@ def test_depth_panel_shows_what_the_depth_lesson_shows(lesson):
 
 
 def test_depth_words_follow_the_numbers():
-    from takeaways import depth_heading, depth_words
+    from kit.depthtext import depth_heading, depth_words
 
     pre, _, plain = expected_trace({}).depth
     apart, gone = fake_curve(pre, gap=[0.5, 0.3, 0.4]), fake_curve(plain, gap=[0.5, 1e-3, 1e-25])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from manim import config
+from manim import VGroup, config
 
 from blockmath import Trace, build_config, compute_trace
 from kit.fast import BaseScene, FadeIn, FadeOut
@@ -80,6 +80,11 @@ class TraceScene(BaseScene):
         if self.narrator is not None:
             self.narrator.save()
         super().tear_down()
+
+    def vanish(self, *mobs, run_time: float = 0.6):
+        """Fade mobjects out and take them (and their parts, wherever they sit) off the scene."""
+        self.play(FadeOut(VGroup(*mobs)), run_time=run_time)
+        self.remove(*[m for mob in mobs for m in mob.get_family()])
 
     # ---------------------------------------------------------------- the layout audit's hooks
 

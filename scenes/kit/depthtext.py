@@ -1,5 +1,5 @@
 """How the depth analysis's numbers are written in captions (shared by the depth and takeaways lessons), and what
-the depth lesson's captions say: every claim is decided by the numbers it is given."""
+the depth lesson's captions and the takeaways' depth panel say: every claim is decided by the numbers it is given."""
 
 from __future__ import annotations
 
@@ -158,3 +158,42 @@ def takeaway_points(pre, plain, pre_near, r: float, L: int) -> list[str]:
                   f"{scientific(pre_near.rel_change)} of its size." if pre_near.rel_change < 0.1 else
                   f"With branches × {NEAR_ZERO:g}, it still moves x by {scientific(pre_near.rel_change)} of its size.")
     return points
+
+
+# ---------------------------------------------------------------- the takeaways' fourth panel, decided by the numbers
+
+
+def depth_heading(pre, plain, n_tokens: int) -> tuple[str, str]:
+    """(heading, short heading) of the fourth panel."""
+    if n_tokens > 1 and pre.closest_gap >= ALIKE and plain.alike_from is not None:
+        return "4. x + … keeps the tokens apart", "4. Tokens stay apart"
+    return ("4. Tokens through depth", "4. Tokens in depth") if n_tokens > 1 else \
+        ("4. Gradients through depth", "4. Depth: gradients")
+
+
+def depth_note(n_tokens: int, L: int) -> str:
+    if n_tokens > 1:
+        return f"1 − cos between tokens at each of {L} pre-norm layers (log scale), with and without x + …"
+    return f"‖∂loss/∂W‖ at each of {L} pre-norm layers (log scale), with and without x + …; one token: no pair"
+
+
+def depth_words(pre, plain, r: float, L: int, tokens: bool) -> list[str]:
+    """The fourth panel's captions. r: layer 0's weight gradient without x + … over pre-norm's."""
+    lines = []
+    if tokens:
+        if pre.closest_gap >= ALIKE:
+            lines.append(f"With x + …, the tokens stay apart through {L} pre-norm blocks: 1 − cos ≥ "
+                         f"{at_least(pre.closest_gap)} at every layer.")
+        else:
+            lines.append(f"With x + …, 1 − cos between the tokens falls to {gap_text(pre.closest_gap)} in {L} pre-norm "
+                         f"blocks.")
+        k = plain.alike_from
+        lines.append(f"Without x + …, they all point one way from layer {k} on." if k is not None else
+                     f"Without x + …, 1 − cos is {gap_text(plain.token_gap[-1])} at layer {L - 1}.")
+    verb = "collapses to" if r <= 0.01 else "shrinks to" if r <= 0.5 else None
+    if verb:
+        lines.append(f"Backward, without x + … layer 0's weight gradient {verb} {factor(r)} of pre-norm's.")
+    elif not tokens:
+        lines.append(f"Backward through {L} pre-norm blocks, layer 0's weight gradient without x + … is "
+                     f"{factor(r)} times pre-norm's: it did not shrink here.")
+    return lines
