@@ -18,7 +18,7 @@ from blockmath.lessons import BY_NAME as SCENES  # noqa: E402
 
 
 def ffprobe(path):
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name,width,height,pix_fmt",
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name,width,height,pix_fmt,nb_frames",
                           "-of", "json", str(path)], capture_output=True, text=True, check=True).stdout
     return json.loads(out)
 
@@ -56,6 +56,9 @@ def test_render_clip(tmp_path, scene):
     assert (video["width"], video["height"]) == (256, 144)
     assert video["codec_name"] == "h264" and video["pix_fmt"] == "yuv420p"
     assert 15.0 <= float(info["format"]["duration"]) <= 60.0
+    # a constant 15 frames a second, every still one included (slide software expects it; narrated clips store
+    # their holds sparsely instead, tests/test_narrated.py)
+    assert int(video["nb_frames"]) == round(15 * float(info["format"]["duration"]))
     assert not list((media / ".work").iterdir())  # the work folder is cleaned up
     poster = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=width,height", "-of", "csv=p=0",
                              str(clip.with_suffix(".png"))], capture_output=True, text=True, check=True).stdout
