@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scenes"))
@@ -90,8 +91,9 @@ def fake_curve(curve, w=None, gap=None):
 
 def lesson_runner(module: str, cls: str, cases: dict):
     """run(monkeypatch, case, size) for one lesson: its dry run (recording, see above) and the trace it must show,
-    made once per (case, size) and shared by the test module's tests (they only read the scene); run.forget()
-    drops them."""
+    made once per (case, size) and shared by the test module's tests (they only read the scene).
+    `run.forget_after_module`: an autouse module fixture that drops them; the test module names it
+    (`_forget_runs = run.forget_after_module`) so that pytest finds it there."""
     runs = {}
 
     def run(monkeypatch, name, size=(854, 480)):
@@ -101,5 +103,10 @@ def lesson_runner(module: str, cls: str, cases: dict):
             runs[name, size] = dry_run(recording(scene_cls), monkeypatch, env, size), expected_trace(env)
         return runs[name, size]
 
-    run.forget = runs.clear
+    @pytest.fixture(scope="module", autouse=True)
+    def forget_after_module():
+        yield
+        runs.clear()
+
+    run.forget_after_module = forget_after_module
     return run

@@ -22,11 +22,7 @@ SQUARE, TALL = (480, 480), (480, 854)
 
 run = lesson_runner("layernorm", "LayerNormScene", CASES)
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _forget_runs():
-    yield
-    run.forget()
+_forget_runs = run.forget_after_module  # drops the shared dry runs after this module
 
 
 @pytest.mark.parametrize("name", list(CASES))
