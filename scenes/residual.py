@@ -11,11 +11,11 @@ from kit.fast import FadeIn, FadeOut
 from kit.layout import Box, content_band, line_height
 from kit.matrices import number_box, window
 from kit.names import names
-from kit.residualtext import closing_line, fmt, lam_str, nb, stop_caption
+from kit.residualtext import closing_line, fmt, lam_str, stop_caption
 from kit.stack import StackedBars, ghost_swatch
 from kit.style import BODY_SIZE, INK, MLP, MUTED, NOTE_SIZE, NUMBER_SIZE, RESULT, SMALL_SIZE, STREAM, frame
 from kit.text import number, shown, text
-from kit.widgets import baseline_of, baseline_text, label_text, sentence_strip, set_baseline, title
+from kit.widgets import baseline_of, baseline_text, label_text, nb, sentence_strip, set_baseline, title
 
 ROW_MAX, ROW_MIN = 0.42, 0.26  # a bar row's height: at most, and the least that keeps its number legible
 

@@ -10,8 +10,8 @@ from blockmath.trace import NEAR_ZERO
 from kit.plots import power_of_ten
 from kit.style import INK, NO_RESIDUAL, POST_NORM, STREAM
 from kit.text import parse_scientific, scientific
+from kit.widgets import nb
 
-NBSP = "\u00a0"
 
 
 def factor(r: float) -> str:
@@ -44,7 +44,7 @@ def at_least(v: float, fmt=None) -> str:
 def nobreak(s: str) -> str:
     """s with no line break inside "1 − cos", "x + …", "‖out − x‖ / ‖x‖", "≤ 10⁻²⁰" or "5.97 × 10⁻⁵"."""
     for whole in ("1 − cos", "x + …", "‖out − x‖ / ‖x‖", " × 10", "≤ 10"):
-        s = s.replace(whole, whole.replace(" ", NBSP))
+        s = s.replace(whole, nb(whole))
     return s
 
 

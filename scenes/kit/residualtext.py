@@ -3,8 +3,9 @@ next to h in words, and what each move of λ shows."""
 
 from __future__ import annotations
 
+from kit.widgets import nb
+
 SIZES = ((0.3, "small next to h"), (0.8, "shorter than h"), (1.25, "about as long as h"))  # ‖Δ‖/‖h‖ below (≤ 1.25)
-NBSP = "\u00a0"  # caption wrapping (kit.widgets.wrap) breaks lines at plain spaces only
 
 
 def fmt(v: float) -> str:
@@ -15,11 +16,6 @@ def fmt(v: float) -> str:
 def lam_str(v: float) -> str:
     """A λ value as said in a caption ("2", "0.5", "−1"), rounded as the readout draws it."""
     return f"{round(float(v), 2):g}".replace("-", "−")
-
-
-def nb(formula: str) -> str:
-    """A formula that a wrapped caption keeps on one line (its spaces made non-breaking)."""
-    return formula.replace(" ", NBSP)
 
 
 def size_word(ratio: float) -> str:

@@ -41,6 +41,14 @@ def label_text(s: str, size: float = SMALL_SIZE, max_width: float = 1.3, color=I
     return best if best is not None else baseline_text("…", size, color)
 
 
+NBSP = "\u00a0"  # a space that wrap() does not break at (it breaks at plain spaces only)
+
+
+def nb(formula: str) -> str:
+    """A formula that a wrapped caption keeps on one line (its spaces made non-breaking)."""
+    return formula.replace(" ", NBSP)
+
+
 def wrap(s: str, size: float, width: float, weight: str = "NORMAL") -> list[str]:
     """s split at spaces into lines that fit width at this size and weight (a single word wider than width stays
     whole)."""
