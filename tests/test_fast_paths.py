@@ -66,6 +66,16 @@ def test_sprite_camera_redraws_a_changed_shape():
     assert np.abs(cam.pixel_array.astype(int) - ref).max() <= 1
 
 
+def _x264(w, h, fps):
+    """The H.264 segment settings of manim.cfg."""
+    from fractions import Fraction
+
+    from manim._config.video_encoder import VideoEncoderSpec
+
+    return VideoEncoderSpec("mp4", "libx264", "yuv420p", w, h, Fraction(fps),
+                            (("crf", "23"), ("preset", "veryfast"), ("threads", "1"), ("x264-params", "cpu-independent=1")))
+
+
 def _encode(encoder_cls, frames, repeats, tmp_path, name, transparent=False):
     """Write frames (each held `repeat` frames) with encoder_cls; decode the result as RGB(A) arrays."""
     from fractions import Fraction
@@ -74,10 +84,7 @@ def _encode(encoder_cls, frames, repeats, tmp_path, name, transparent=False):
     from manim._config.video_encoder import VideoEncoderSpec
 
     h, w = frames[0].shape[:2]
-    spec = (VideoEncoderSpec("mov", "qtrle", "argb", w, h, Fraction(15), ()) if transparent else
-            VideoEncoderSpec("mp4", "libx264", "yuv420p", w, h, Fraction(15),  # manim.cfg's options
-                             (("crf", "23"), ("preset", "veryfast"), ("threads", "1"),
-                              ("x264-params", "cpu-independent=1"))))
+    spec = VideoEncoderSpec("mov", "qtrle", "argb", w, h, Fraction(15), ()) if transparent else _x264(w, h, 15)
     path = tmp_path / f"{name}.{spec.container_format}"
     enc = encoder_cls(target=path, spec=spec)
     for f, r in zip(frames, repeats):
@@ -110,25 +117,22 @@ def test_held_frame_encoder_writes_what_manims_encoder_writes(tmp_path, size, tr
         assert np.array_equal(a, b)
 
 
-def _still_segments(tmp_path, name, segments, step, fps=60):
+def _still_segments(tmp_path, name, segments, sparse, fps=60):
     """Segments of bar frames (frame i: a bright bar at column block i), each frame held its repeat, encoded by
-    HeldFrameEncoder with still_step=step; then joined as manim joins a clip's segments."""
-    from fractions import Fraction
+    HeldFrameEncoder with a narrated render's settings (holds stored sparsely, or with `sparse` off every frame);
+    then joined as manim joins a clip's segments."""
     from types import SimpleNamespace
 
-    from manim._config.video_encoder import VideoEncoderSpec
     from manim.scene.scene_file_writer import SceneFileWriter
 
-    from kit.fastencode import HeldFrameEncoder
+    from kit.fastencode import HeldFrameEncoder, narrated_spec, still_step
 
     w, h = 320, 180
-    spec = VideoEncoderSpec("mp4", "libx264", "yuv420p", w, h, Fraction(fps),
-                            (("crf", "23"), ("preset", "veryfast"), ("threads", "1"),
-                             ("x264-params", "cpu-independent=1:bframes=0")))
+    spec = narrated_spec(_x264(w, h, fps))
     files = []
     for k, segment in enumerate(segments):
         files.append(tmp_path / f"{name}{k}.mp4")
-        enc = HeldFrameEncoder(target=files[-1], spec=spec, still_step=step)
+        enc = HeldFrameEncoder(target=files[-1], spec=spec, still_step=still_step(spec) if sparse else 1)
         for i, repeat in segment:
             f = np.zeros((h, w, 4), np.uint8)
             f[..., 3] = 255
@@ -165,8 +169,8 @@ def test_a_narrated_hold_encodes_a_few_frames_and_shows_the_same_video(tmp_path)
 
     fps = 60
     segments = [[(0, 1), (1, 1), (2, 1)], [(3, 100)], [(4, 1), (5, 1), (6, 1)], [(7, 200)], [(8, 2), (9, 35)], [(10, 75)]]
-    still, still_joined = _still_segments(tmp_path, "still", segments, 30, fps)
-    every, every_joined = _still_segments(tmp_path, "every", segments, 1, fps)
+    still, still_joined = _still_segments(tmp_path, "still", segments, True, fps)
+    every, every_joined = _still_segments(tmp_path, "every", segments, False, fps)
     for segment, path in zip(segments, still):
         assert video_duration(path) == pytest.approx(sum(r for _, r in segment) / fps, abs=1e-3)
     total = sum(r for segment in segments for _, r in segment)

@@ -94,11 +94,19 @@ class HeldFrameWriter(SceneFileWriter):
         spec = self.video_encoder
         if os.environ.get("BLOCKMATH_NARRATE") != "1" or spec.codec != "libx264":  # silent clips: constant rate
             return HeldFrameEncoder(target=target, spec=spec)
-        # No B-frames in a narrated render: frames decode in display order, so each packet's duration (the gap to
-        # the next one) is its span, and every copy of the stream (manim joining segments, the audio mux, the movie)
-        # keeps its length. With B-frames, the held frames' long gaps moved to other frames and clips ended 0.5 s
-        # early or late.
-        options = dict(spec.options)
-        options["x264-params"] = ":".join(filter(None, [options.get("x264-params"), "bframes=0"]))
-        return HeldFrameEncoder(target=target, spec=dataclasses.replace(spec, options=tuple(options.items())),
-                                still_step=round(STILL_SECONDS * spec.frame_rate))
+        return HeldFrameEncoder(target=target, spec=narrated_spec(spec), still_step=still_step(spec))
+
+
+def narrated_spec(spec):
+    """spec without B-frames, for a narrated render: frames decode in display order, so each packet's duration (the
+    gap to the next one) is its span, and every copy of the stream (manim joining segments, the audio mux, the
+    movie) keeps its length. With B-frames, the held frames' long gaps moved to other frames and clips ended 0.5 s
+    early or late."""
+    options = dict(spec.options)
+    options["x264-params"] = ":".join(filter(None, [options.get("x264-params"), "bframes=0"]))
+    return dataclasses.replace(spec, options=tuple(options.items()))
+
+
+def still_step(spec) -> int:
+    """Frames between the stored copies of a held frame in a narrated render (STILL_SECONDS at spec's rate)."""
+    return round(STILL_SECONDS * spec.frame_rate)
