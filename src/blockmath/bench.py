@@ -34,36 +34,11 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .bench_measure import (
-    child_env,
-    cpu_ticks,
-    failure,
-    log,
-    machine,
-    measure_render,
-    rate_of,
-    render_command,
-    run_measured,
-    steal_share,
-    video_seconds,
-)
-from .bench_report import (
-    GROWTH_LIMIT,
-    HQ_LIMIT,
-    NOOP_LIMIT_S,
-    PREVIEW_LIMIT_S,
-    table,
-    targets,
-)
+from .bench_measure import (child_env, cpu_ticks, failure, log, machine, measure_render, rate_of, render_command,
+                            run_measured, steal_share, video_seconds)
+from .bench_report import GROWTH_LIMIT, HQ_LIMIT, NOOP_LIMIT_S, PREVIEW_LIMIT_S, table, targets
 from .lessons import BY_NAME as SCENES
-from .paths import (
-    check_quality,
-    manim_cfg,
-    parse_resolution,
-    quality_dir,
-    scene_specs,
-    scenes_dir,
-)
+from .paths import check_quality, manim_cfg, parse_resolution, quality_dir, scene_specs, scenes_dir
 from .tokenize import InputError, tokenize
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: the benchmark times `make` targets run there
