@@ -7,7 +7,7 @@ import pytest
 
 manim = pytest.importorskip("manim")
 
-from scenes_util import SENTENCES, dry_run, expected_trace, r2  # noqa: E402
+from scenes_util import SENTENCES, dry_run, expected_trace, on_screen, r2  # noqa: E402
 
 NBSP = "\u00a0"
 
@@ -222,9 +222,6 @@ def test_all_panels_share_one_scale(lesson):
 def test_replace_heading_follows_what_is_drawn(monkeypatch):
     """While h′ shows Δ alone, its heading says h′ = Δ and no "+ λ ·" is on screen; adding brings both back."""
     from residual import ResidualScene
-
-    def on_screen(scene):
-        return {id(m) for top in scene.mobjects for m in top.get_family()}
 
     def sources(group):
         return [m.text_info.source for m in group.get_family() if getattr(m, "text_info", None)]

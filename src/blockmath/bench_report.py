@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .bench_sets import table_lines
+
 PREVIEW_LIMIT_S = 10.0  # command -> finished low-quality preview of a new sentence
 NOOP_LIMIT_S = 1.0  # a rebuild with nothing to do
 HQ_LIMIT = 3.0  # seconds of rendering per second of 1080p60 video, for every scene
@@ -74,8 +76,6 @@ def table(report: dict) -> str:
                      f"{q['s_per_video_s']:8.3f} {q['s_per_video_s_per_td']:9.5f}")
     lines.append(f"s/vid s ∝ (T×d)^{_num(s['exponent'], '.2f')} (wall s ∝ (T×d)^{_num(s['wall_exponent'], '.2f')}); "
                  f"target exponent ≤ {GROWTH_LIMIT:g} (at most linear): {_mark(s['pass'])}")
-    from .bench_sets import table_lines
-
     lines += table_lines(report)
     lines += ["", "Targets"]
     for t in report["targets"]:

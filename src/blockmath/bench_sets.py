@@ -8,10 +8,9 @@ both as wall time and per second of video.
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
-from .bench_measure import failure, log, run_measured, video_seconds
+from .bench_measure import failure, log, render_command, run_measured, video_seconds
 from .lessons import LESSONS
 
 NARRATION_LIMIT = 0.15  # a narrated set, speech cache warm, takes at most 15 % more wall time than a silent one
@@ -26,10 +25,7 @@ def clip_paths(stdout: str) -> list[Path]:
 
 def _render_set(media: Path, quality: str, resolution, *extra: str) -> dict:
     """`render all` (every lesson) into media: wall time, peak memory and the seconds of video made."""
-    cmd = [sys.executable, "-m", "blockmath", "render", "all", "-q", quality, "--media-dir", str(media), *extra]
-    if resolution:
-        cmd += ["--resolution", f"{resolution[0]}x{resolution[1]}"]
-    run = run_measured(cmd, cwd=media.parent)
+    run = run_measured(render_command("all", quality, resolution, media, *extra), cwd=media.parent)
     if run["returncode"] != 0:
         raise RuntimeError(failure(run, "render all"))
     clips = clip_paths(run["stdout"])
