@@ -196,7 +196,7 @@ class AttentionScene(TraceScene):
         p, t, d, nm, H = self.parts, self.t, self.parts.joined.shape[1], self.nm, self.H
         self.play(FadeOut(VGroup(self.row, self.arcs, self.weights, self.sums, *self.status.shown())),
                   run_time=0.6)
-        square = not (frame().portrait or frame().landscape)  # stacked where a row of them would not fit
+        square = frame().square  # stacked where a row of them would not fit
         heads = VGroup(*self.mixes).copy().arrange(DOWN if square else RIGHT, buff=0.35)
         joined = framed(heads, f"joined: {d} numbers" + (f" (heads 3–{H} not shown)" if H > 2 else "")) if H > 1 \
             else VGroup(heads)
@@ -278,7 +278,7 @@ def plan(trace, band: Box, H: int):
     notes = status_notes(trace, H, row)
     dh = trace.attn_parts.values.shape[2]
     most = dh  # a square frame stacks the mixes in the join beat: they must fit there too, with the same window
-    if not (frame().portrait or frame().landscape):
+    if frame().square:
         most = max(4, int((band.height - 1.35 - n_heads * LABEL_H) / n_heads / ROW_MIN))
     notes_h = notes.group([k for k in NOTES if k != "head1"], band.width).height
     return reading_layout(row, band, dh, n_heads, notes_h, most, frame().portrait), notes

@@ -24,14 +24,13 @@ from kit.names import names
 from kit.style import ATTN, BODY_SIZE, LN, MLP, RESULT, SMALL_SIZE, STREAM, frame
 from kit.text import scientific, shown
 from kit.vecstack import VectorStack
-from kit.widgets import sentence_strip, title
+from kit.widgets import NBSP, sentence_strip, title
 
 STEP_LABELS = ("− μ", "÷ σ", "× γ + β")  # a LayerNorm's three steps, as the row's label while it runs
-NB = "\u00a0"  # keeps "σ = 0.85" on one line of a caption
 
 
 def eq(name: str, v: float) -> str:
-    return f"{name}{NB}={NB}{scientific(v, 2)}"
+    return f"{name}{NBSP}={NBSP}{scientific(v, 2)}"  # "σ = 0.85" kept on one line
 
 
 class BlockScene(TraceScene):

@@ -19,7 +19,7 @@ from kit.rows import BIG_CELL, EDGE, end_window, number_size_for, pair_cells_wid
     quoted, row_box, token_matrix, token_panels
 from kit.style import ATTN, LN, MLP, MUTED, NOTE_SIZE, NUMBER_SIZE, RESULT, SMALL_SIZE, STREAM, frame
 from kit.text import text
-from kit.widgets import baseline_text, center_on_line, paragraph, set_baseline, title_fitting
+from kit.widgets import baseline_text, center_on_line, nb, paragraph, set_baseline, title_fitting
 
 HEAD_GAP = 0.2  # between a matrix (or vector) and its heading's baseline
 STEP_TOTAL = 6.0  # seconds for the whole every-token loop (each token 0.3-0.6 s)
@@ -42,7 +42,7 @@ class FFNScene(TraceScene):
     def input_rows(self):
         self.beat("input")
         d, f = self.trace.config.d_model, self.trace.config.d_ff
-        chain = "\u00a0".join(f"{d} → {f} → GELU → {d}".split(" "))  # no line break inside it
+        chain = nb(f"{d} → {f} → GELU → {d}")  # no line break inside it
         self.header = title_fitting(["FFN: each token on its own", "FFN: token by token"],
                                     f"one MLP, {chain}, for every token")
         self.band = content_band(self.header)
@@ -308,7 +308,7 @@ class FFNScene(TraceScene):
         t, h = self.trace, self.trace.config.n_heads
         w, tr = t.attn_mean, t.tracked  # [T, T] head-averaged attention weights
         heads = "1 head" if h == 1 else f"mean over {h} heads"
-        weights = [1, 1] if frame().landscape or frame().portrait else [1.3, 1]  # square: room for the lines
+        weights = [1, 1] if not frame().square else [1.3, 1]  # square: room for the lines
         (attn, left, right), (mlp, l2, r2) = token_panels(t, self.band.split(weights), [
             ("Attention: between tokens", f"width = attention weight ({heads}, untrained)", ATTN),
             (("MLP: within each token", "MLP: within a token"), "one network, row by row", MLP)])[0]

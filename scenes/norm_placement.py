@@ -22,11 +22,10 @@ from kit.names import names
 from kit.plots import LogPlot
 from kit.style import BODY_SIZE, INK, LN, MUTED, NOTE_SIZE, POST_NORM, RESULT, SMALL_SIZE, STREAM, frame
 from kit.text import scientific, shown, text
-from kit.widgets import paragraph, title
+from kit.widgets import nb, paragraph, title
 
 HEADS = {"pre": ("Pre-norm", "GPT-2 and most LLMs since"), "post": ("Post-norm", "the original Transformer, 2017")}
 WHERE = {"pre": "LN on the branches", "post": "LN on the stream"}
-NB = "\u00a0"  # keeps "σ = 0.85" on one line of a caption
 
 
 def stage_labels(norm: str, short: bool = False) -> list[str]:
@@ -46,7 +45,7 @@ def f2(v: float) -> str:
 
 def ln_effect(before: float, after: float) -> str:
     """What a LayerNorm did to the stream's spread, in words that follow the numbers."""
-    s = f"σ{NB}{f2(before)}{NB}→{NB}{f2(after)}"
+    s = nb(f"σ {f2(before)} → {f2(after)}")
     if abs(after - 1) > 0.2:
         return s
     return s + (": it was close to 1 already" if abs(before - after) < 0.1 else ", a spread near 1")
@@ -110,7 +109,7 @@ class NormPlacementScene(TraceScene):
         self.play(*gone, FadeIn(self.table_heads), FadeIn(pre[0]), FadeIn(post[0]), run_time=0.8)
         who = f"“{t.tracked_token}”" if text(t.tracked_token, BODY_SIZE).width < 2.5 else "the tracked token"
         self.swap_caption(f"Follow the stream of {who} through both: the same x, with spread "
-                          f"σ{NB}={NB}{f2(sp['pre'][0])}.")
+                          f"{nb('σ = ' + f2(sp['pre'][0]))}.")
         self.snap()
         self.wait(1.0)
         self.play(FadeIn(pre[1]), run_time=0.6)

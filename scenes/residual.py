@@ -168,10 +168,10 @@ class ResidualScene(TraceScene):
         d = len(s.h)
         self.key = VGroup(ghost_swatch(STREAM, 0.4, 0.2), text("h's outline", NOTE_SIZE, STREAM)).arrange(RIGHT,
                                                                                                          buff=0.12)
-        self.key_in_controls = not (f.landscape or f.portrait)  # square: under the slider, where a row is free
+        self.key_in_controls = f.square  # square: under the slider, where a row is free
         self.controls = self.build_controls(band.width)
         self.plus, eq = text("+ λ ·", BODY_SIZE), text("=", BODY_SIZE)
-        self.ops = VGroup(self.plus, eq) if f.landscape or f.portrait else VGroup()
+        self.ops = VGroup() if f.square else VGroup(self.plus, eq)
         reach = [(max(-float(v.min()), 0.0), max(float(v.max()), 0.0))  # each panel's values: how far left, right
                  for v in (s.h, s.delta, np.vstack([s.out, s.h, s.delta]))]
         unit = shared_unit(band.width, [sum(r) for r in reach], self.ops)

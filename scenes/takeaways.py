@@ -233,8 +233,7 @@ def cells(n_rows: int, n_cols: int, width: float, height: float):
 
 def panel_boxes(band: Box) -> list[Box]:
     """Four panels filling the band: side by side in a wide frame, 2 × 2 in a square one, stacked in a tall one."""
-    f = frame()
-    if f.landscape or f.portrait:
+    if not frame().square:
         return band.split([1, 1, 1, 1], gap=0.2)
     top, bottom = band.split([1, 1.25], gap=0.2, vertical=True)  # the lower pictures (FFN, a plot) need more room
     return [*top.split([1, 1], gap=0.2, vertical=False), *bottom.split([1, 1], gap=0.2, vertical=False)]

@@ -92,12 +92,13 @@ def fit_stack(dims: int, width: float, scale: float, labels, bar_h: float = 0.45
         air = gap if gap is not None else (0.16 if size > NUMBER_SIZE else 0.1)
         return label_w, width - label_w - 2 * PAD, float(number(-scale, places, size).width) + air
 
+    fitted = {sz: fit(*sz) for sz in sizes}  # (label width, room, column width) at each size
     every = [sz for sz in sizes if window_slots is None or sz[0] >= 18]  # every column, numbers large enough
-    fits = [sz for sz in every if dims * fit(*sz)[2] <= fit(*sz)[1]]
+    fits = [sz for sz in every if dims * fitted[sz][2] <= fitted[sz][1]]
     if not fits and window_slots is not None:  # a window of at least window_slots slots, numbers as large as can be
-        fits = [sz for sz in sizes if fit(*sz)[1] // fit(*sz)[2] >= window_slots]
+        fits = [sz for sz in sizes if fitted[sz][1] // fitted[sz][2] >= window_slots]
     size, label_size = (fits or sizes[-1:])[0]
-    label_w, room, col_w = fit(size, label_size)
+    label_w, room, col_w = fitted[size, label_size]
     cols = window(dims, max(int(room // col_w), min_slots))
     col_w = min(max(col_w, room / len(cols)), col_w + 0.12)  # a little air when there is room
     row_h = max(ROW_H, float(number(-scale, places, size).height) + 0.14)

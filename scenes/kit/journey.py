@@ -27,11 +27,14 @@ from manim import (
 )
 
 
+FRAME_PAD = 0.12  # a station's frame around its card
+
+
 def station_box(card: VectorStack, color, title: str, size: float = SMALL_SIZE, rows: int | None = None) -> VGroup:
     """The component a card goes through: a frame around the card (as it will be with `rows` rows) and its name
     above its top-left corner."""
     panel = card.panel if rows is None else card.panel_for(rows)
-    frame = RoundedRectangle(width=panel.width + 0.24, height=panel.height + 0.24, corner_radius=0.14,
+    frame = RoundedRectangle(width=panel.width + 2 * FRAME_PAD, height=panel.height + 2 * FRAME_PAD, corner_radius=0.14,
                              stroke_color=color, stroke_width=4, fill_opacity=0).move_to(panel)
     name = text(title, size, color).next_to(frame, UP, buff=0.08).align_to(frame, LEFT)
     g = VGroup(frame, name)

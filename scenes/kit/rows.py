@@ -69,7 +69,7 @@ def pair_label_width() -> float:
     """The widest row label beside two matrices side by side (narrower in a square frame; a tall frame stacks
     them)."""
     f = frame()
-    return LABEL_MAX_W if f.landscape or f.portrait else 0.9
+    return 0.9 if f.square else LABEL_MAX_W
 
 
 def pair_cells_width(band: Box, labels) -> float:

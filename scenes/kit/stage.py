@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from kit.columns import PAD, ROW_GAP, StackGeometry, fit_stack
+from kit.journey import FRAME_PAD
 from kit.layout import Box, safe_box
 from kit.style import BODY_SIZE, NOTE_SIZE, RESULT, STREAM, frame
 from kit.text import text
@@ -22,7 +23,6 @@ from manim import (
 )
 
 
-FRAME_PAD = 0.12  # a station's frame around its card
 TITLE_H = 0.42  # a station's name above its frame, with its gap
 CARD_GAP = 0.3  # between the stream card and the station above it
 FORK = 0.3  # the fork, left of the stream card

@@ -81,6 +81,11 @@ class Frame:
         return self.width > self.height * 1.05
 
     @property
+    def square(self) -> bool:
+        """Neither portrait nor landscape: the sides within 5 % of each other."""
+        return not (self.portrait or self.landscape)
+
+    @property
     def px_per_unit(self) -> float:
         """Pixels per scene unit at the reference size (the frame's short side REFERENCE_PX pixels long)."""
         return REFERENCE_PX / min(self.width, self.height)

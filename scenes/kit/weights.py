@@ -74,7 +74,6 @@ class WeightTable(VGroup):
             self.numbers[r] = nums
             self.add(self.rows[r])
         self.add(self.gaps)
-        self.cols = [c for c in row.sources()]
 
     def cells(self, r: int) -> VGroup:
         return self.rows[r][0]
