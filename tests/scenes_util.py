@@ -47,6 +47,43 @@ def r2(a, places=2):
     return np.round(np.asarray(a, dtype=float), places)
 
 
+def captions(monkeypatch) -> list[str]:
+    """Every caption a scene shows from now on (TraceScene.swap_caption recorded), in order."""
+    import kit.base
+
+    said = []
+    orig = kit.base.TraceScene.swap_caption
+
+    def record(self, s, *a, **k):
+        said.append(s)
+        return orig(self, s, *a, **k)
+
+    monkeypatch.setattr(kit.base.TraceScene, "swap_caption", record)
+    return said
+
+
+def overflowing_captions(monkeypatch, scene_cls, envs, size) -> tuple[int, list[str]]:
+    """Dry runs of scene_cls in each env at size: how many captions it showed, and those that need more lines
+    (wrapped at the caption size and the frame's safe width) than the caption zone keeps free."""
+    import kit.base
+    from kit.style import BODY_SIZE, frame
+    from kit.widgets import caption_lines, wrap
+
+    shown, over = [], []
+    orig = kit.base.TraceScene.swap_caption
+
+    def check(self, s, *a, **k):
+        shown.append(s)
+        if len(wrap(s, BODY_SIZE, frame().safe_width)) > caption_lines():
+            over.append(s)
+        return orig(self, s, *a, **k)
+
+    monkeypatch.setattr(kit.base.TraceScene, "swap_caption", check)
+    for env in envs:
+        dry_run(scene_cls, monkeypatch, env, size)
+    return len(shown), over
+
+
 def on_screen(scene) -> set:
     """The ids of every mobject on screen, with their families."""
     return {id(m) for top in scene.mobjects for m in top.get_family()}

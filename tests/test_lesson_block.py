@@ -11,7 +11,7 @@ import pytest
 
 manim = pytest.importorskip("manim")
 
-from scenes_util import SENTENCES, dry_run, expected_trace  # noqa: E402
+from scenes_util import SENTENCES, captions, dry_run, expected_trace, overflowing_captions  # noqa: E402
 
 STEPS = {"− μ": "centered", "÷ σ": "normalized", "× γ + β": "out"}
 CASES = {**SENTENCES, "post": {"BLOCKMATH_NORM": "post"},
@@ -68,20 +68,6 @@ def test_block_scene_shows_the_trace(monkeypatch, name):
     rows, weights = scene.weights_shown  # attention's weights for the tracked token, mean over heads
     assert np.allclose(weights, np.round(t.block.attn_weights.mean(axis=0)[t.tracked][rows], 2), atol=1e-9)
     assert rows[-1] == t.tracked and all(r <= t.tracked for r in rows)  # causal: only earlier tokens
-
-
-def captions(monkeypatch):
-    import kit.base
-
-    said = []
-    orig = kit.base.TraceScene.swap_caption
-
-    def record(self, s, *a, **k):
-        said.append(s)
-        return orig(self, s, *a, **k)
-
-    monkeypatch.setattr(kit.base.TraceScene, "swap_caption", record)
-    return said
 
 
 def texts(mob) -> list[str]:
@@ -189,13 +175,6 @@ def test_block_captions_fit_a_square_frame(monkeypatch):
     """No caption needs more lines than the caption zone keeps free (3 in a square frame), for either norm."""
     from block import BlockScene
 
-    from kit.style import BODY_SIZE, frame
-    from kit.widgets import caption_lines, wrap
-
-    lines = []
-    orig = BlockScene.swap_caption
-    monkeypatch.setattr(BlockScene, "swap_caption", lambda self, s, *a, **k: (
-        lines.append((len(wrap(s, BODY_SIZE, frame().safe_width)), caption_lines(), s)), orig(self, s, *a, **k)))
-    for norm in ("pre", "post"):
-        dry_run(BlockScene, monkeypatch, {"BLOCKMATH_NORM": norm, **SENTENCES["max"]}, size=(480, 480))
-        assert lines and all(n <= most for n, most, _ in lines), [s for n, most, s in lines if n > most]
+    envs = [{"BLOCKMATH_NORM": norm, **SENTENCES["max"]} for norm in ("pre", "post")]
+    shown, over = overflowing_captions(monkeypatch, BlockScene, envs, (480, 480))
+    assert shown and not over, over

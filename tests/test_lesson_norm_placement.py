@@ -11,7 +11,7 @@ import pytest
 
 manim = pytest.importorskip("manim")
 
-from scenes_util import SENTENCES, dry_run, expected_trace  # noqa: E402
+from scenes_util import SENTENCES, captions, dry_run, expected_trace, overflowing_captions  # noqa: E402
 
 CASES = {**SENTENCES, "d32": {"BLOCKMATH_D_MODEL": "32", "BLOCKMATH_N_HEADS": "4"}}
 
@@ -31,13 +31,9 @@ def expected(t, norm: str, label: str):
 
 @pytest.mark.parametrize("name", ["default", "short", "max", "d32"])
 def test_norm_placement_scene_shows_the_trace(monkeypatch, name):
-    import kit.base
     from norm_placement import NormPlacementScene
 
-    said = []
-    orig = kit.base.TraceScene.swap_caption
-    monkeypatch.setattr(kit.base.TraceScene, "swap_caption",
-                        lambda self, s, *a, **k: (said.append(s), orig(self, s, *a, **k))[1])
+    said = captions(monkeypatch)
     env = CASES[name]
     scene, t = dry_run(NormPlacementScene, monkeypatch, env), expected_trace(env)
     seen = set()
@@ -83,14 +79,10 @@ def test_norm_placement_takeaway_shows_the_gradients(monkeypatch, name):
     """The takeaway's claim is shown: each layer's ‖∂loss/∂W‖ at initialization for residual + pre-norm and residual
     + post-norm (trace.depth), read back from the curves drawn; the captions quote the last layer's values (written
     on screen) and their ratio, say post-norm's is the larger near the output when it is, and name the warm-up."""
-    import kit.base
     from norm_placement import NormPlacementScene
     from test_lesson_block import assert_slides, beats_of
 
-    said = []
-    orig = kit.base.TraceScene.swap_caption
-    monkeypatch.setattr(kit.base.TraceScene, "swap_caption",
-                        lambda self, s, *a, **k: (said.append(s), orig(self, s, *a, **k))[1])
+    said = captions(monkeypatch)
     calls = beats_of(monkeypatch, NormPlacementScene)
     env = CASES[name]
     scene, t = dry_run(NormPlacementScene, monkeypatch, env), expected_trace(env)
@@ -115,15 +107,8 @@ def test_norm_placement_captions_fit_a_square_frame(monkeypatch):
     """No caption needs more lines than the caption zone keeps free (3 in a square frame)."""
     from norm_placement import NormPlacementScene
 
-    from kit.style import BODY_SIZE, frame
-    from kit.widgets import caption_lines, wrap
-
-    lines = []
-    orig = NormPlacementScene.swap_caption
-    monkeypatch.setattr(NormPlacementScene, "swap_caption", lambda self, s, *a, **k: (
-        lines.append((len(wrap(s, BODY_SIZE, frame().safe_width)), caption_lines(), s)), orig(self, s, *a, **k)))
-    dry_run(NormPlacementScene, monkeypatch, SENTENCES["max"], size=(480, 480))
-    assert lines and all(n <= most for n, most, _ in lines), [s for n, most, s in lines if n > most]
+    shown, over = overflowing_captions(monkeypatch, NormPlacementScene, [SENTENCES["max"]], (480, 480))
+    assert shown and not over, over
 
 
 def test_norm_placement_square_table_keeps_columns_readable(monkeypatch):

@@ -5,7 +5,7 @@ import pytest
 
 manim = pytest.importorskip("manim")
 
-from scenes_util import dry_run, expected_trace, fake_curve  # noqa: E402
+from scenes_util import captions, dry_run, expected_trace, fake_curve  # noqa: E402
 
 SETTINGS = {
     "default": ({}, (854, 480)),
@@ -27,9 +27,7 @@ def lesson(request):
 
     mp = pytest.MonkeyPatch()
     env, size = SETTINGS[request.param]
-    said = []
-    swap = TakeawaysScene.swap_caption
-    mp.setattr(TakeawaysScene, "swap_caption", lambda self, s, *a, **k: said.append(s) or swap(self, s, *a, **k))
+    said = captions(mp)
     try:
         scene = dry_run(TakeawaysScene, mp, env, size)
         scene.said = said
