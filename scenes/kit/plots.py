@@ -1,8 +1,8 @@
 """Line plots of per-layer values that span many decades: a log-scale y axis with "10⁻⁴" tick labels.
 
 `LogPlot` lays out its axes, tick labels and axis titles inside a `Box` (nothing outside it), maps (layer, value)
-to a point and back (`point`, `value_at`), and draws curves whose corners are exactly the plotted values, so a
-test can read a curve back (`read_curve`) and compare it with the trace.
+to a point (`point`), and draws curves whose corners are exactly the plotted values, so a test can read a curve
+back through the tick labels and compare it with the trace.
 """
 
 from __future__ import annotations
@@ -101,20 +101,8 @@ class LogPlot(VGroup):
         y = a.bottom + a.height * (math.log10(value) - self.lo) / (self.hi - self.lo)
         return np.array([x, y, 0.0])
 
-    def value_at(self, point) -> tuple[float, float]:
-        """(layer, value) at a scene point: the inverse of `point`."""
-        a = self.area
-        layer = (point[0] - a.left) / a.width * max(self.n - 1, 1)
-        return float(layer), float(10.0 ** (self.lo + (point[1] - a.bottom) / a.height * (self.hi - self.lo)))
-
     def curve(self, values, color, width: float = 4.0, downward: bool = False) -> VMobject:
         """A line through (i, values[i]) for every layer; downward: drawn from the last layer to layer 0 (the way
         backprop goes), so Create() runs that way."""
         pts = [self.point(i, float(v)) for i, v in enumerate(values)]
         return VMobject(color=color, stroke_width=width).set_points_as_corners(pts[::-1] if downward else pts)
-
-    def read_curve(self, curve: VMobject) -> tuple[np.ndarray, np.ndarray]:
-        """The (layers, values) a curve drawn by `curve` passes through, read back from its corners, layer 0 first."""
-        corners = np.concatenate([curve.points[:1], curve.points[3::4]])  # each segment's end
-        pairs = sorted(self.value_at(p) for p in corners)
-        return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
