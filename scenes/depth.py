@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Create, DashedLine, Dot, GrowFromEdge, LaggedStart, Line, Rectangle, VGroup
 
-from blockmath.depth import GAP_FLOOR
 from blockmath.trace import NEAR_ZERO
 from kit.base import TraceScene
 from kit.depthtext import (gap_text, near_zero_words, nobreak, path_words, plain_gap_words, plain_words,
@@ -76,7 +75,7 @@ class DepthScene(TraceScene):
             self.swap_caption("One token: no pair of tokens to compare, so the check of how alike they get is skipped.")
             self.wait(READ)
             return
-        floor = any(np.any(c.token_gap < GAP_FLOOR) for c in self.trace.depth)
+        floor = any(c.floored for c in self.trace.depth)
         self.gaps = self.plot_beat(GAP_TITLE, lambda c: c.gap_drawn, [[self.pre], [self.plain], [self.post]],
                                    lambda c: [gap_text(c.token_gap[0]), gap_text(c.token_gap[-1])], floor=floor)
         self.play(FadeOut(self.cards), run_time=0.5)

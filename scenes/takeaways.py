@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Create, Indicate, Line, RoundedRectangle, SurroundingRectangle, VGroup
 
-from blockmath.depth import GAP_FLOOR
 from kit.base import TraceScene
 from kit.depthtext import depth_heading, depth_note, depth_words, nobreak
 from kit.fast import FadeIn
@@ -144,7 +143,7 @@ class TakeawaysScene(TraceScene):
         w, h = self.grad_panel.visual_size
         tokens = len(t.tokens) > 1
         series = [c.gap_drawn if tokens else c.weight_grad_norm for c in (self.pre, self.plain)]
-        floor = tokens and any(np.any(c.token_gap < GAP_FLOOR) for c in (self.pre, self.plain))
+        floor = tokens and any(c.floored for c in (self.pre, self.plain))
         beside = w > 3.0 * h  # a wide, short panel: the key right of the plot, else above it
         for names_ in (("with x + …", "without"), ("x + …", "no x + …")):  # the shorter pair where the longer
             self.legend = VGroup(*[VGroup(Line(LEFT * 0.15, RIGHT * 0.15, color=c, stroke_width=4),  # does not fit

@@ -217,6 +217,8 @@ def test_a_gap_below_the_plots_floor_is_drawn_at_the_floor_and_the_closest_gap_i
     c = replace(pre, token_gap=np.array([0.5, 1e-25, 0.2]))
     assert c.gap_drawn.tolist() == [0.5, GAP_FLOOR, 0.2]
     assert c.closest_gap == 1e-25
+    assert c.floored and not replace(pre, token_gap=np.array([0.5, 1e-19, 0.2])).floored
+    assert not replace(pre, token_gap=np.full(3, np.nan)).floored  # one token: no gap at all
 
 
 def test_alike_from_is_the_layer_from_which_on_the_tokens_stay_alike():

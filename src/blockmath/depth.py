@@ -151,6 +151,11 @@ class DepthCurve:
         return np.maximum(self.token_gap, GAP_FLOOR)
 
     @property
+    def floored(self) -> bool:
+        """Some layer's token_gap is under GAP_FLOOR, so its plot marks the floor."""
+        return bool(np.any(self.token_gap < GAP_FLOOR))
+
+    @property
     def closest_gap(self) -> float:
         """The smallest token_gap over the layers' inputs: how alike the tokens ever get (NaN for one token)."""
         return float(np.min(self.token_gap))
